@@ -1,0 +1,236 @@
+import { z } from "zod";
+
+/**
+ * The schema of the `dean:` config namespace. Every default lives here and only here;
+ * components receive the parsed, fully defaulted `StackConfig`.
+ */
+
+const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** An image reference pinned by a tag or a digest; `latest` or no tag is refused. */
+export const imageRef = z.string().superRefine((value, ctx) => {
+  if (!IMAGE_REF.test(value)) {
+    ctx.addIssue({ code: "custom", message: "must be an image reference such as name:tag or name@sha256:<digest>" });
+    return;
+  }
+  const withoutDigest = value.split("@")[0];
+  const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
+  const hasDigest = value.includes("@sha256:");
+  if (tag === "latest") {
+    ctx.addIssue({ code: "custom", message: "must be pinned to a version tag or digest; `latest` is refused" });
+  } else if (tag === undefined && !hasDigest) {
+    ctx.addIssue({ code: "custom", message: "must be pinned to a version tag or digest (no tag means `latest`)" });
+  }
+});
+
+/** A whole number in [min, max], with the range in its error message. */
+function intBetween(min: number, max: number) {
+  const message = `must be a whole number between ${min} and ${max}`;
+  return z.number(message).int(message).min(min, message).max(max, message);
+}
+
+/** A number in (0, max], e.g. a CPU count. */
+function positiveUpTo(max: number) {
+  const message = `must be a number greater than 0 and at most ${max}`;
+  return z.number(message).positive(message).max(max, message);
+}
+
+const port = intBetween(1, 65535);
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const ipv4 = z.string().regex(IPV4, "must be an IPv4 address");
+const ipv4OrCidr = z.string().refine((value) => {
+  const [address, prefix, ...rest] = value.split("/");
+  if (rest.length > 0 || !IPV4.test(address)) return false;
+  return prefix === undefined || (/^\d{1,2}$/.test(prefix) && Number(prefix) <= 32);
+}, "must be an IPv4 address or CIDR range (a.b.c.d or a.b.c.d/nn)");
+/** A duration such as `90s`, `15m`, `24h` or `7d`. */
+const duration = z.string().regex(/^[1-9][0-9]*[smhd]$/, "must be a duration such as 90s, 15m, 24h or 7d");
+
+/** CPU and memory for one container: hard limits and the share it is guaranteed. */
+function resources(defaults: { cpus: number; memoryMiB: number; reservedCpus: number; reservedMemoryMiB: number }) {
+  return z.strictObject({
+    /** Hard CPU limit (docker --cpus). */
+    cpus: positiveUpTo(64).default(defaults.cpus),
+    /** Hard memory limit in MiB (docker --memory). */
+    memoryMiB: intBetween(16, 262144).default(defaults.memoryMiB),
+    /** CPUs the container is weighted for under contention (cpu shares = 1024 per CPU). */
+    reservedCpus: positiveUpTo(64).default(defaults.reservedCpus),
+    /** Soft memory reservation in MiB (docker --memory-reservation). */
+    reservedMemoryMiB: intBetween(4, 262144).default(defaults.reservedMemoryMiB),
+  }).prefault({});
+}
+
+export const orchestratorSchema = z.strictObject({
+  /** Number of orchestrator containers behind nginx. */
+  replicas: intBetween(1, 50).default(1),
+  /** Port the orchestrator listens on inside its network (never published). */
+  port: port.default(8082),
+  /** UVICORN_WORKERS: worker processes per replica; each holds its own DB pool. */
+  workers: intBetween(1, 64).default(2),
+  /** MAX_WORKERS: the orchestrator's evolution worker limit. */
+  maxWorkers: intBetween(1, 256).default(4),
+  /** ENABLE_CACHE. */
+  enableCache: z.boolean().default(true),
+  /** CACHE_TTL in seconds. */
+  cacheTtlSeconds: intBetween(0, 86400).default(300),
+  /** DATABASE_POOL_SIZE: persistent connections per worker process. */
+  dbPoolSize: intBetween(1, 100).default(5),
+  /** DATABASE_MAX_OVERFLOW: extra connections per worker process under load. */
+  dbMaxOverflow: intBetween(0, 100).default(2),
+  /** DATABASE_POOL_TIMEOUT in seconds. */
+  dbPoolTimeoutSeconds: intBetween(1, 600).default(30),
+  /** Command run once per image change, after the pre-upgrade backup, before replicas change. */
+  migrationCommand: z.array(z.string().min(1)).min(1).default(["python", "-m", "alembic", "upgrade", "head"]),
+  /** Seconds a new replica may take to turn healthy before the update fails. */
+  healthTimeoutSeconds: intBetween(10, 900).default(120),
+  resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512 }),
+}).prefault({});
+
+export const postgresSchema = z.strictObject({
+  /** The application database. */
+  database: identifier.default("dean_production"),
+  /** The application role (login, owner of the database). */
+  user: identifier.default("dean"),
+  /** The bootstrap superuser used by the provider and the backup job. */
+  superuser: identifier.default("postgres"),
+  /** max_connections. */
+  maxConnections: intBetween(20, 10000).default(100),
+  /** superuser_reserved_connections. */
+  superuserReservedConnections: intBetween(1, 50).default(3),
+  /** Connections kept free for operators (psql, dean-ops) in the connection budget. */
+  adminReserve: intBetween(0, 100).default(5),
+  /** idle_session_timeout in seconds (the runbook kills idle sessions after 10 minutes); 0 disables. */
+  idleSessionTimeoutSeconds: intBetween(0, 86400).default(600),
+  /** idle_in_transaction_session_timeout in seconds; 0 disables. */
+  idleInTransactionTimeoutSeconds: intBetween(0, 86400).default(300),
+  /** Loopback port Postgres is published on, for the postgresql provider and operators. */
+  hostPort: port.default(5432),
+  resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512 }),
+}).prefault({});
+
+export const REDIS_EVICTION_POLICIES = [
+  "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
+  "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+] as const;
+
+export const redisSchema = z.strictObject({
+  /** maxmemory in MiB. */
+  maxmemoryMiB: intBetween(16, 262144).default(256),
+  /** maxmemory-policy. */
+  evictionPolicy: z.enum(REDIS_EVICTION_POLICIES).default("allkeys-lru"),
+  /** notify-keyspace-events (the runbook uses `Ex`: expiry events). */
+  keyspaceEvents: z.string().regex(/^[KEg$lshzxetmdnA]*$/, "must use only the notify-keyspace-events flags KEg$lshzxetmdnA").default("Ex"),
+  /** appendonly persistence. */
+  appendonly: z.boolean().default(true),
+  resources: resources({ cpus: 0.5, memoryMiB: 512, reservedCpus: 0.25, reservedMemoryMiB: 256 }),
+}).prefault({});
+
+export const nginxSchema = z.strictObject({
+  /** Public server name (TLS certificate CN for self-signed). */
+  serverName: z.string().regex(/^[a-z0-9.-]+$/i, "must be a host name").default("localhost"),
+  /** Host address the ports are published on; 127.0.0.1 keeps the stack local. */
+  bindAddress: ipv4.default("127.0.0.1"),
+  /** Host port for HTTP (redirects to HTTPS). */
+  httpPort: port.default(80),
+  /** Host port for HTTPS. */
+  httpsPort: port.default(443),
+  /** General per-client-IP limit for every proxied route. */
+  rateLimit: z.strictObject({
+    /** Requests per second per client IP. */
+    ratePerSecond: intBetween(1, 100000).default(1),
+    /** Requests allowed above the rate before 429. */
+    burst: intBetween(0, 100000).default(5),
+    /** Serve burst requests at once instead of queueing them. */
+    nodelay: z.boolean().default(true),
+  }).prefault({}),
+  /** Stricter per-client-IP limit for login and auth paths (applied together with the general one). */
+  authRateLimit: z.strictObject({
+    /** Requests per minute per client IP. */
+    ratePerMinute: intBetween(1, 100000).default(10),
+    /** Requests allowed above the rate before 429. */
+    burst: intBetween(0, 100000).default(3),
+    /** Serve burst requests at once. */
+    nodelay: z.boolean().default(true),
+    /** Path prefixes the stricter limit covers. */
+    paths: z.array(z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be a URL path starting with /")).min(1).default(["/api/auth/", "/api/login"]),
+  }).prefault({}),
+  /** Concurrent connections per client IP (limit_conn). */
+  connectionsPerIp: intBetween(1, 100000).default(50),
+  /** Client addresses or CIDR ranges answered with 403. */
+  blockedIps: z.array(ipv4OrCidr).default([]),
+  /** Maintenance mode: 503 and the maintenance page everywhere but /health. */
+  maintenance: z.boolean().default(false),
+  /** Isolate the stack: no port published at all (the runbook's "block external access"). */
+  isolate: z.boolean().default(false),
+  /**
+   * TLS source: `selfSigned` (generated once, for dev), `secretConfig` (dean:tlsCertificate and
+   * dean:tlsKey set with `pulumi config set --secret`), or `hostFiles` (PEM files on the Docker
+   * host, mounted read-only; the key never enters Pulumi state).
+   */
+  tls: z.strictObject({
+    mode: z.enum(["selfSigned", "secretConfig", "hostFiles"]).default("selfSigned"),
+    /** With hostFiles: absolute path of the certificate chain on the Docker host. */
+    certificatePath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path").optional(),
+    /** With hostFiles: absolute path of the private key on the Docker host. */
+    keyPath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path").optional(),
+  }).prefault({}),
+  resources: resources({ cpus: 0.5, memoryMiB: 256, reservedCpus: 0.25, reservedMemoryMiB: 64 }),
+}).prefault({});
+
+export const backupSchema = z.strictObject({
+  /** Scheduled dumps on or off (production policy requires on). */
+  enabled: z.boolean().default(true),
+  /** Time between scheduled dumps. */
+  interval: duration.default("24h"),
+  /** Host directory for dumps (production: /backups/dean); unset means a retained Docker volume. */
+  hostPath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path").optional(),
+  /** Dumps older than this many days are removed, keeping at least minKeep. */
+  retentionDays: intBetween(1, 3650).default(7),
+  /** Good dumps always kept, however old. */
+  minKeep: intBetween(1, 1000).default(3),
+  /** `list`: pg_restore --list of each dump; `restore`: also restore into a scratch database and count tables. */
+  verify: z.enum(["list", "restore"]).default("restore"),
+  resources: resources({ cpus: 1, memoryMiB: 512, reservedCpus: 0.25, reservedMemoryMiB: 128 }),
+}).prefault({});
+
+export const rotationSchema = z.strictObject({
+  /** Bump to regenerate the JWT signing key (and log everyone out). */
+  jwt: intBetween(0, 1000000).default(0),
+  /** Bump to regenerate the application role's password. */
+  database: intBetween(0, 1000000).default(0),
+  /** Bump to regenerate the Redis password. */
+  redis: intBetween(0, 1000000).default(0),
+}).prefault({});
+
+export const loggingSchema = z.strictObject({
+  /** json-file max-size per log file. */
+  maxSize: z.string().regex(/^[1-9][0-9]*[kmg]$/, "must be a size such as 10m").default("10m"),
+  /** json-file max-file: rotated files kept. */
+  maxFiles: intBetween(1, 100).default(5),
+}).prefault({});
+
+export const stackConfigShape = {
+  /** `prod` protects data volumes and is held to the production policies. */
+  environment: z.enum(["dev", "staging", "prod"]).default("dev"),
+  /** Prefix of every Docker object (containers, networks, volumes); one per stack on a host. */
+  instanceName: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, "must be 2-31 characters of a-z, 0-9 and -, starting with a letter").default("dean"),
+  /** Images of every service, each pinned. */
+  images: z.strictObject({
+    orchestrator: imageRef.default("dean/orchestrator:1.0.0"),
+    postgres: imageRef.default("postgres:15-bookworm"),
+    redis: imageRef.default("redis:7.2-bookworm"),
+    nginx: imageRef.default("nginx:1.27-bookworm"),
+  }).prefault({}),
+  orchestrator: orchestratorSchema,
+  postgres: postgresSchema,
+  redis: redisSchema,
+  nginx: nginxSchema,
+  backup: backupSchema,
+  rotation: rotationSchema,
+  logging: loggingSchema,
+};
+
+/** Connections the backup job may hold at once: pg_dump plus a verify-by-restore session. */
+export const BACKUP_CONNECTIONS = 2;

@@ -1,0 +1,20 @@
+// One jest project per testing tier (DESIGN.md): `npm test` runs them all,
+// `npx jest --selectProjects unit` runs one. Type checking is `npm run typecheck`;
+// ts-jest only transpiles so the suites stay fast.
+const transform = { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: "tsconfig.json" }] };
+const tier = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: "node",
+  transform,
+  testMatch: [`<rootDir>/tests/${name}/**/*.test.ts`],
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    tier("unit"),
+    tier("policies"),
+    tier("integration"),
+    tier("e2e"),
+  ],
+};
