@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { BACKUP_CONNECTIONS, stackConfigShape } from "./config-schema";
 
@@ -21,7 +22,7 @@ interface CrossFieldProblem {
 type Sections = Partial<StackConfig>;
 
 /** Checks that span keys. Each runs when the sections it reads parsed on their own. */
-function crossFieldProblems(cfg: Sections): CrossFieldProblem[] {
+function crossFieldProblems(cfg: Sections, secretsSet: ReadonlySet<SecretKey>): CrossFieldProblem[] {
   const problems: CrossFieldProblem[] = [];
   for (const service of ["orchestrator", "postgres", "redis", "nginx", "backup"] as const) {
     const r = cfg[service]?.resources;
@@ -49,6 +50,11 @@ function crossFieldProblems(cfg: Sections): CrossFieldProblem[] {
         problems.push({ path: ["nginx", "tls", key], value: tls[key], message: "is required when nginx.tls.mode is hostFiles" });
       } else if (tls.mode !== "hostFiles" && tls[key]) {
         problems.push({ path: ["nginx", "tls", key], value: tls[key], message: `is only used when nginx.tls.mode is hostFiles (mode is ${tls.mode})` });
+      }
+    }
+    for (const key of SECRET_KEYS) {
+      if (tls.mode === "secretConfig" && !secretsSet.has(key)) {
+        problems.push({ path: [key], value: undefined, message: `is required when nginx.tls.mode is secretConfig: pulumi config set --secret ${CONFIG_NAMESPACE}:${key} < file.pem` });
       }
     }
     if (cfg.nginx.httpPort === cfg.nginx.httpsPort) {
@@ -116,6 +122,37 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
+/** The keys the schema knows at a path, for "did you mean" hints. */
+function shapeAt(path: readonly PropertyKey[]): Record<string, unknown> {
+  let schema: unknown = z.strictObject(stackConfigShape);
+  for (const segment of path) {
+    while (schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap();
+    schema = schema instanceof z.ZodObject ? (schema.shape as Record<string, unknown>)[String(segment)] : undefined;
+  }
+  while (schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap();
+  return schema instanceof z.ZodObject ? (schema.shape as Record<string, unknown>) : {};
+}
+
+function unknownKeyProblem(path: readonly PropertyKey[], known: readonly string[], value: unknown): string {
+  const name = String(path[path.length - 1]);
+  const parent = path.length > 1 ? ` of ${fullKey(path.slice(0, -1))}` : "";
+  const closest = known.find((candidate) => editDistance(candidate.toLowerCase(), name.toLowerCase()) <= 2);
+  return `${fullKey(path)} is not a known setting${parent}${closest ? ` (did you mean ${closest}?)` : ""} (got ${show(value)})`;
+}
+
+/** Levenshtein distance, for typo hints. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
 function show(value: unknown): string {
   return value === undefined ? "nothing" : JSON.stringify(value);
 }
@@ -124,7 +161,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
   const key = fullKey(issue.path);
   const got = `(got ${show(issue.input !== undefined ? issue.input : valueAt(input, issue.path))})`;
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((name) => `${fullKey([...issue.path, name])} is not a known setting${issue.path.length === 0 ? "" : ` of ${key}`}`);
+    const known = Object.keys(shapeAt(issue.path));
+    return issue.keys.map((name) => unknownKeyProblem([...issue.path, name], known, valueAt(input, [...issue.path, name])));
   }
   // The schema words its own messages "must ..."; zod's generic ones are reworded here.
   if (issue.message.startsWith("must ")) return [`${key} ${issue.message} ${got}`];
@@ -144,11 +182,11 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
  * Validates the raw `dean:` settings (keys without the namespace, values already parsed from
  * JSON where structured). Throws one ConfigError listing every problem.
  */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, secretsSet: ReadonlySet<SecretKey> = new Set()): StackConfig {
   const problems: string[] = [];
   // Top-level keys first, so that a typo is reported beside every other problem.
   for (const name of Object.keys(raw)) {
-    if (!(name in stackConfigShape)) problems.push(`${fullKey([name])} is not a known setting`);
+    if (!(name in stackConfigShape)) problems.push(unknownKeyProblem([name], Object.keys(stackConfigShape), raw[name]));
   }
   // Each section on its own: one bad section must not hide the checks of the others.
   const sections: Record<string, unknown> = {};
@@ -162,7 +200,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
       }
     }
   }
-  for (const problem of crossFieldProblems(sections as Sections)) {
+  for (const problem of crossFieldProblems(sections as Sections, secretsSet)) {
     problems.push(`${fullKey(problem.path)} ${problem.message} (got ${show(problem.value)})`);
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
@@ -191,6 +229,30 @@ function parseConfigText(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** The validated config and the secret values set for this stack. */
+export interface LoadedConfig {
+  readonly config: StackConfig;
+  readonly tlsSecrets: { readonly certificate?: pulumi.Output<string>; readonly key?: pulumi.Output<string> };
+}
+
+/**
+ * Reads and validates this stack's `dean:` config: the one place the program reads config.
+ * Throws a ConfigError (every problem at once) before any resource is registered.
+ */
+export function loadConfig(): LoadedConfig {
+  const all = pulumi.runtime.allConfig();
+  const pulumiConfig = new pulumi.Config(CONFIG_NAMESPACE);
+  const secretsSet = new Set(SECRET_KEYS.filter((key) => `${CONFIG_NAMESPACE}:${key}` in all));
+  const config = parseStackConfig(rawSettingsFromPulumiConfig(all), secretsSet);
+  return {
+    config,
+    tlsSecrets: {
+      certificate: pulumiConfig.getSecret("tlsCertificate"),
+      key: pulumiConfig.getSecret("tlsKey"),
+    },
+  };
 }
 
 /** Seconds in a schema duration such as `24h`. */

@@ -1,0 +1,116 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { type BackupSettings, durationSeconds } from "./config";
+import { type ContainerContext, dockerName, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
+import { renderBackupScript } from "./render/backup-script";
+
+export const BACKUP_DIR = "/backups";
+export const BACKUP_SCRIPT_PATH = "/usr/local/bin/dean-backup";
+
+export interface BackupArgs {
+  readonly context: ContainerContext;
+  /** Validated backup settings (enabled is handled by the caller). */
+  readonly settings: BackupSettings;
+  /** Image ID of the postgres image: pg_dump must match the server's major version. */
+  readonly image: pulumi.Input<string>;
+  /** Internal network where Postgres is reachable. */
+  readonly backendNetwork: pulumi.Input<string>;
+  /** Database to dump. */
+  readonly database: pulumi.Input<string>;
+  /** Superuser the dumps and verify-restores run as. */
+  readonly superuser: string;
+  readonly superuserPassword: pulumi.Input<string>;
+  /** The orchestrator image ID: a change triggers the pre-upgrade backup. */
+  readonly orchestratorImage: pulumi.Input<string>;
+  /** The orchestrator image reference, used in the pre-upgrade dump's name. */
+  readonly orchestratorImageRef: string;
+  /** Production: the backup volume is protected as well as retained. */
+  readonly protectData: boolean;
+  /** Postgres and its database must exist before anything is dumped. */
+  readonly databaseReady: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Healthcheck cadence: often enough to notice a missed dump, never busier than every 5 s. */
+export function backupHealthcheckInterval(intervalSeconds: number): number {
+  return Math.min(300, Math.max(5, Math.floor(intervalSeconds / 4)));
+}
+
+/** Dump label of an image reference, e.g. `dean/orchestrator:1.0.1` -> `orchestrator-1.0.1`. */
+export function preUpgradeLabel(imageRef: string): string {
+  const lastSegment = imageRef.split("/").pop() ?? imageRef;
+  return lastSegment.replace(/@sha256:([a-f0-9]{12})[a-f0-9]*/, "-$1").replace(/[^A-Za-z0-9._-]/g, "-");
+}
+
+/**
+ * Scheduled pg_dump with verification and retention, running in a long-lived container,
+ * plus the pre-upgrade backup taken whenever the orchestrator image changes.
+ */
+export class DeanBackup extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  public readonly volume?: docker.Volume;
+  /** Runs `dean-backup pre-upgrade` once per orchestrator image. */
+  public readonly preUpgrade: command.local.Command;
+  /** File name of the dump taken before the current orchestrator image was rolled out. */
+  public readonly preUpgradeBackup: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dean:ops:Backup", name, {}, opts);
+    const { context, settings } = args;
+    const intervalSeconds = durationSeconds(settings.interval);
+
+    let target: docker.types.input.ContainerVolume;
+    if (settings.hostPath) {
+      target = { hostPath: settings.hostPath, containerPath: BACKUP_DIR };
+    } else {
+      this.volume = new docker.Volume(`${name}-data`, {
+        name: dockerName(context, "backups"),
+        labels: labels(context, "backup"),
+      }, { parent: this, retainOnDelete: true, protect: args.protectData });
+      target = { volumeName: this.volume.name, containerPath: BACKUP_DIR };
+    }
+
+    const healthInterval = backupHealthcheckInterval(intervalSeconds);
+    this.container = new docker.Container(`${name}-job`, {
+      ...serviceContainerDefaults(context, "backup", settings.resources),
+      name: dockerName(context, "backup"),
+      image: args.image,
+      command: ["dean-backup", "run"],
+      uploads: [{ file: BACKUP_SCRIPT_PATH, executable: true, content: renderBackupScript({ backup: settings, intervalSeconds, backupDir: BACKUP_DIR }) }],
+      envs: pulumi.secret(pulumi.all([args.database, args.superuserPassword]).apply(([database, password]) => [
+        `PGHOST=${POSTGRES_ALIAS}`,
+        `PGPORT=${POSTGRES_PORT}`,
+        `PGUSER=${args.superuser}`,
+        `PGPASSWORD=${password}`,
+        `PGDATABASE=${database}`,
+      ])),
+      volumes: [target],
+      networksAdvanced: [{ name: args.backendNetwork }],
+      healthcheck: {
+        tests: ["CMD", "dean-backup", "healthcheck"],
+        interval: `${healthInterval}s`,
+        timeout: "10s",
+        retries: 1,
+        // The first dump of a large database may take a while.
+        startPeriod: `${Math.max(60, 2 * healthInterval)}s`,
+      },
+      stopTimeout: 30,
+    }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.databaseReady });
+
+    // Runs when the orchestrator image changes (and on first deploy); migrations wait for it.
+    this.preUpgrade = new command.local.Command(`${name}-pre-upgrade`, {
+      create: pulumi.interpolate`docker exec ${this.container.name} dean-backup pre-upgrade ${shellQuote(preUpgradeLabel(args.orchestratorImageRef))}`,
+      triggers: [args.orchestratorImage],
+      logging: "stderr",
+    }, { parent: this, dependsOn: [this.container] });
+    this.preUpgradeBackup = this.preUpgrade.stdout.apply(lastLine);
+
+    this.registerOutputs({ containerName: this.container.name, preUpgradeBackup: this.preUpgradeBackup });
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split("\n");
+  return lines[lines.length - 1]?.trim() ?? "";
+}

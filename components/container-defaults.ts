@@ -1,0 +1,58 @@
+import type * as docker from "@pulumi/docker";
+import type { ResourceSettings, StackConfig } from "./config";
+
+/** What every container of one stack shares: its instance name and log rotation. */
+export interface ContainerContext {
+  /** Prefix of every Docker object of this stack. */
+  readonly instanceName: string;
+  /** json-file rotation settings. */
+  readonly logging: StackConfig["logging"];
+}
+
+export const LABEL_INSTANCE = "dean.instance";
+export const LABEL_SERVICE = "dean.service";
+export const LABEL_MANAGED_BY = "dean.managed-by";
+
+/** Labels that let operators and the test harness find every object of a stack. */
+export function labels(context: ContainerContext, service: string): docker.types.input.ContainerLabel[] {
+  return [
+    { label: LABEL_INSTANCE, value: context.instanceName },
+    { label: LABEL_SERVICE, value: service },
+    { label: LABEL_MANAGED_BY, value: "pulumi" },
+  ];
+}
+
+/** Docker CPU shares per reserved CPU (the engine's default weight is 1024 for one CPU). */
+const CPU_SHARES_PER_CPU = 1024;
+
+/**
+ * Limits, reservation, log rotation, restart policy and hardening common to every
+ * long-running container. Plain `docker run` has no CPU reservation, so the reserved
+ * CPUs become a relative weight (cpu shares) that counts under contention.
+ */
+export function serviceContainerDefaults(context: ContainerContext, service: string, resources: ResourceSettings): Partial<docker.ContainerArgs> {
+  return {
+    labels: labels(context, service),
+    restart: "unless-stopped",
+    cpus: String(resources.cpus),
+    cpuShares: Math.round(resources.reservedCpus * CPU_SHARES_PER_CPU),
+    memory: resources.memoryMiB,
+    memoryReservation: resources.reservedMemoryMiB,
+    // Swap would hide memory pressure behind latency; equal limits disable it.
+    memorySwap: resources.memoryMiB,
+    logDriver: "json-file",
+    logOpts: { "max-size": context.logging.maxSize, "max-file": String(context.logging.maxFiles) },
+    securityOpts: ["no-new-privileges:true"],
+    mustRun: true,
+  };
+}
+
+/** Docker object name for one part of this stack, e.g. `dean-postgres`. */
+export function dockerName(context: ContainerContext, part: string): string {
+  return `${context.instanceName}-${part}`;
+}
+
+/** Quotes one word for a POSIX shell command line. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

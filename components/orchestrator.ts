@@ -1,0 +1,114 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { OrchestratorSettings } from "./config";
+import { type ContainerContext, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+
+/** Name nginx resolves (through Docker DNS) to every replica on the frontend network. */
+export const ORCHESTRATOR_ALIAS = "orchestrator";
+
+export interface OrchestratorArgs {
+  readonly context: ContainerContext;
+  /** Validated orchestrator settings. */
+  readonly settings: OrchestratorSettings;
+  /** Image ID: a change replaces every replica (after the migration). */
+  readonly image: pulumi.Input<string>;
+  readonly backendNetwork: pulumi.Input<string>;
+  readonly frontendNetwork: pulumi.Input<string>;
+  /** postgresql://... with the application role's password (secret). */
+  readonly databaseUrl: pulumi.Input<string>;
+  /** redis://... with the password (secret). */
+  readonly redisUrl: pulumi.Input<string>;
+  /** HS256 signing key (secret). */
+  readonly jwtSecretKey: pulumi.Input<string>;
+  /** JWT rotation counter: a change logs everyone out once the new key is in place. */
+  readonly jwtRotation: number;
+  /** Redis container whose `auth:*` keys are flushed on JWT rotation. */
+  readonly redisContainerName: pulumi.Input<string>;
+  /** What the migration waits for: the database objects and the pre-upgrade backup. */
+  readonly migrationDependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Plain (non-secret) environment of a replica, from config. */
+export function orchestratorSettingsEnv(settings: OrchestratorSettings): string[] {
+  return [
+    `PORT=${settings.port}`,
+    "HOST=0.0.0.0",
+    `UVICORN_WORKERS=${settings.workers}`,
+    `MAX_WORKERS=${settings.maxWorkers}`,
+    `ENABLE_CACHE=${settings.enableCache}`,
+    `CACHE_TTL=${settings.cacheTtlSeconds}`,
+    `DATABASE_POOL_SIZE=${settings.dbPoolSize}`,
+    `DATABASE_MAX_OVERFLOW=${settings.dbMaxOverflow}`,
+    `DATABASE_POOL_TIMEOUT=${settings.dbPoolTimeoutSeconds}`,
+  ];
+}
+
+/** The orchestrator is a Python service: probe /health with the interpreter it already has. */
+export function healthProbe(port: number): string[] {
+  const script = `import sys, urllib.request; r = urllib.request.urlopen("http://127.0.0.1:${port}/health", timeout=4); sys.exit(0 if r.status == 200 else 1)`;
+  return ["CMD", "python", "-c", script];
+}
+
+/**
+ * The orchestrator: a migration job run once per image change, then N replicas that nginx
+ * reaches by the `orchestrator` alias. Replicas are auto-named so Pulumi can create each
+ * new one (and wait for it to be healthy) before deleting the old one.
+ */
+export class DeanOrchestrator extends pulumi.ComponentResource {
+  public readonly migration: command.local.Command;
+  public readonly replicas: docker.Container[];
+  public readonly logout: command.local.Command;
+
+  constructor(name: string, args: OrchestratorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dean:app:Orchestrator", name, {}, opts);
+    const { context, settings } = args;
+    const secretEnv = { DATABASE_URL: args.databaseUrl, REDIS_URL: args.redisUrl, JWT_SECRET_KEY: args.jwtSecretKey };
+
+    // Secrets reach `docker run` through its environment (`-e NAME` without a value),
+    // never on the command line, where `ps` would show them.
+    const migrationCommand = pulumi.interpolate`docker run --rm --network ${args.backendNetwork} ` +
+      `--label dean.instance=${context.instanceName} --label dean.service=migration ` +
+      `${Object.keys(secretEnv).map((key) => `-e ${key} `).join("")}${args.image} ${settings.migrationCommand.map(shellQuote).join(" ")}`;
+    this.migration = new command.local.Command(`${name}-migration`, {
+      create: migrationCommand,
+      environment: pulumi.secret(pulumi.all(secretEnv)),
+      triggers: [args.image],
+      logging: "stdoutAndStderr",
+    }, { parent: this, dependsOn: args.migrationDependsOn });
+
+    const envs = pulumi.secret(pulumi.all(secretEnv).apply((secrets) => [
+      ...Object.entries(secrets).map(([key, value]) => `${key}=${value}`),
+      ...orchestratorSettingsEnv(settings),
+    ]));
+
+    this.replicas = [];
+    for (let index = 1; index <= settings.replicas; index++) {
+      this.replicas.push(new docker.Container(`${name}-${index}`, {
+        ...serviceContainerDefaults(context, "orchestrator", settings.resources),
+        labels: [...labels(context, "orchestrator"), { label: "dean.replica", value: String(index) }],
+        image: args.image,
+        envs,
+        networksAdvanced: [
+          { name: args.backendNetwork },
+          { name: args.frontendNetwork, aliases: [ORCHESTRATOR_ALIAS] },
+        ],
+        healthcheck: { tests: healthProbe(settings.port), interval: "10s", timeout: "5s", retries: 3, startPeriod: "20s" },
+        wait: true,
+        waitTimeout: settings.healthTimeoutSeconds,
+        // The service needs no Linux capability: it binds an unprivileged port.
+        capabilities: { drops: ["ALL"] },
+        stopTimeout: 30,
+      }, { parent: this, dependsOn: [this.migration], additionalSecretOutputs: ["envs"] }));
+    }
+
+    // The runbook's "force logout": sessions signed with the old key are removed once
+    // every replica runs with the new one.
+    this.logout = new command.local.Command(`${name}-logout-on-jwt-rotation`, {
+      create: pulumi.interpolate`docker exec ${args.redisContainerName} sh -c 'redis-cli -h 127.0.0.1 --scan --pattern "auth:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 unlink > /dev/null'`,
+      triggers: [args.jwtRotation],
+    }, { parent: this, dependsOn: this.replicas });
+
+    this.registerOutputs({ replicas: this.replicas.map((replica) => replica.name) });
+  }
+}
