@@ -67,13 +67,15 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
 
     // Secrets reach `docker run` through its environment (`-e NAME` without a value),
     // never on the command line, where `ps` would show them.
-    const migrationCommand = pulumi.interpolate`docker run --rm --network ${args.backendNetwork} ` +
-      `--label dean.instance=${context.instanceName} --label dean.service=migration ` +
-      `${Object.keys(secretEnv).map((key) => `-e ${key} `).join("")}${args.image} ${settings.migrationCommand.map(shellQuote).join(" ")}`;
+    const passEnv = Object.keys(secretEnv).map((key) => `-e ${key}`).join(" ");
+    const migrationCommand = pulumi.interpolate`docker run --rm --network ${args.backendNetwork} --label dean.instance=${context.instanceName} --label dean.service=migration ${passEnv} ${args.image} ${settings.migrationCommand.map(shellQuote).join(" ")}`;
     this.migration = new command.local.Command(`${name}-migration`, {
       create: migrationCommand,
       environment: pulumi.secret(pulumi.all(secretEnv)),
+      // Only a new image re-runs migrations. A rotated credential changes `environment`;
+      // the no-op update records it (for the next image) without migrating again.
       triggers: [args.image],
+      update: "true",
       logging: "stdoutAndStderr",
     }, { parent: this, dependsOn: args.migrationDependsOn });
 

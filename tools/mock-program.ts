@@ -32,6 +32,14 @@ export interface DeclaredResource {
   readonly additionalSecretOutputs: readonly string[];
 }
 
+/** The program threw; `registered` is what it had declared by then. */
+export class ProgramFailure extends Error {
+  constructor(readonly cause: unknown, readonly registered: readonly Omit<DeclaredResource, "state" | "urn">[]) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "ProgramFailure";
+  }
+}
+
 /** A stack output: its value and whether it is a secret. */
 export interface StackOutput {
   readonly value: unknown;
@@ -127,8 +135,14 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
     }, PROJECT, options.stack, false);
     pulumi.runtime.setAllConfig(options.config.values, options.config.secretKeys);
 
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require(path.join(options.projectDir, "index.ts")) as Record<string, unknown>;
+    let program: Record<string, unknown>;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      program = require(path.join(options.projectDir, "index.ts")) as Record<string, unknown>;
+    } catch (error) {
+      await settle(() => registrations.size);
+      throw new ProgramFailure(error, [...registrations.values()]);
+    }
     const outputs: Record<string, StackOutput> = {};
     for (const [name, value] of Object.entries(program)) {
       const output: pulumiModule.Output<unknown> = pulumi.output(value as pulumiModule.Input<unknown>);

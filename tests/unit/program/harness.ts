@@ -2,6 +2,9 @@ import * as path from "node:path";
 import { type DeclaredResource, evaluateProgram, type ProgramEvaluation } from "../../../tools/mock-program";
 import { readStackConfigFile, stackFilePath, toPulumiConfigMap } from "../../../tools/stack-config-file";
 
+// Each evaluation loads a fresh Pulumi runtime, which adds its own process exit hooks.
+process.setMaxListeners(100);
+
 export const PROJECT_DIR = path.resolve(__dirname, "../../..");
 
 export const CONTAINER = "docker:index/container:Container";

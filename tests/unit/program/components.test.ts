@@ -1,0 +1,283 @@
+import { type DeclaredResource, ProgramFailure } from "../../../tools/mock-program";
+import { COMMAND, envOf, labelsOf, NETWORK, runStack, type StackProgram, VOLUME } from "./harness";
+
+function uploadAt(container: DeclaredResource, file: string): { content: string; index: number; executable?: boolean } {
+  const uploads = (container.inputs.uploads ?? []) as { file: string; content: string; executable?: boolean }[];
+  const index = uploads.findIndex((upload) => upload.file === file);
+  if (index < 0) throw new Error(`${container.name} uploads no ${file}`);
+  return { ...uploads[index], index };
+}
+
+function imageIdOf(program: StackProgram, service: string): unknown {
+  const image = program.ofType("docker:index/remoteImage:RemoteImage").find((candidate) => candidate.name.endsWith(`-images-${service}`));
+  if (!image) throw new Error(`no ${service} image declared`);
+  return image.state.imageId;
+}
+
+let prod: StackProgram;
+let dev: StackProgram;
+
+beforeAll(async () => {
+  prod = await runStack("prod");
+  dev = await runStack("dev");
+});
+
+describe("every long-running container", () => {
+  it.each(["postgres", "redis", "nginx", "backup", "orchestrator"])("%s has limits, a healthcheck, a restart policy, log rotation and labels", (service) => {
+    for (const container of prod.containers(service)) {
+      expect(container.inputs.cpus).toMatch(/^\d+(\.\d+)?$/);
+      expect(container.inputs.memory).toBeGreaterThan(0);
+      expect(container.inputs.memoryReservation).toBeLessThanOrEqual(container.inputs.memory as number);
+      expect((container.inputs.healthcheck as { tests: string[] }).tests.length).toBeGreaterThan(1);
+      expect(container.inputs.restart).toBe("unless-stopped");
+      expect(container.inputs.logDriver).toBe("json-file");
+      expect(container.inputs.logOpts).toEqual({ "max-size": "50m", "max-file": "10" });
+      expect(labelsOf(container)).toMatchObject({ "dean.instance": "dean", "dean.service": service, "dean.managed-by": "pulumi" });
+      expect(container.inputs.securityOpts).toEqual(["no-new-privileges:true"]);
+      expect(container.inputs.privileged).toBeUndefined();
+    }
+  });
+
+  it("only nginx publishes on a non-loopback address", () => {
+    for (const container of prod.ofType("docker:index/container:Container")) {
+      const ports = (container.inputs.ports ?? []) as { ip: string }[];
+      const service = labelsOf(container)["dean.service"];
+      if (service !== "nginx") expect(ports.every((port) => port.ip === "127.0.0.1")).toBe(true);
+    }
+  });
+});
+
+describe("network", () => {
+  it("makes the backend internal and the frontend routable", () => {
+    const byName = Object.fromEntries(prod.ofType(NETWORK).map((network) => [network.inputs.name, network.inputs]));
+    expect(byName["dean-backend"].internal).toBe(true);
+    expect(byName["dean-frontend"].internal).toBeFalsy();
+  });
+});
+
+describe("postgres", () => {
+  it("runs the configured image with the runbook's server settings", () => {
+    const server = prod.container("postgres");
+    expect(server.inputs.image).toBe(imageIdOf(prod, "postgres"));
+    const command = server.inputs.command as string[];
+    expect(command[0]).toBe("postgres");
+    for (const setting of ["max_connections=200", "shared_preload_libraries=pg_stat_statements", "idle_session_timeout=600s", "idle_in_transaction_session_timeout=300s", "password_encryption=scram-sha-256", "superuser_reserved_connections=3"]) {
+      expect(command).toContain(setting);
+    }
+    expect(command.filter((word) => word === "-c")).toHaveLength((command.length - 1) / 2);
+  });
+
+  it("publishes only on loopback, for the provider", () => {
+    expect(prod.container("postgres").inputs.ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1", protocol: "tcp" }].map(({ protocol: _protocol, ...port }) => expect.objectContaining(port)));
+  });
+
+  it("waits for pg_isready and is replaced delete-first (one server per volume)", () => {
+    const server = prod.container("postgres");
+    expect((server.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("pg_isready");
+    expect(server.inputs.wait).toBe(true);
+    expect(server.deleteBeforeReplace).toBe(true);
+  });
+
+  it("keeps the superuser password secret and out of the command line", () => {
+    const server = prod.container("postgres");
+    expect(server.secretInputPaths).toContain("envs");
+    expect(envOf(server).POSTGRES_PASSWORD).toBe(prod.named("dean-secrets-postgres-superuser").state.result);
+    expect(JSON.stringify(server.inputs.command)).not.toContain(String(envOf(server).POSTGRES_PASSWORD));
+  });
+
+  it("retains the data volume, and protects it in production only", () => {
+    const prodVolume = prod.ofType(VOLUME).find((volume) => volume.inputs.name === "dean-pgdata");
+    const devVolume = dev.ofType(VOLUME).find((volume) => volume.inputs.name === "dean-dev-pgdata");
+    expect(prodVolume).toMatchObject({ retainOnDelete: true, protect: true });
+    expect(devVolume).toMatchObject({ retainOnDelete: true, protect: false });
+    expect(prod.container("postgres").inputs.volumes).toEqual([expect.objectContaining({ volumeName: "dean-pgdata", containerPath: "/var/lib/postgresql/data" })]);
+  });
+
+  it("creates role, database, extension and grants through the explicit provider", () => {
+    const provider = prod.named("dean-postgres-provider");
+    // Provider inputs reach the engine as strings.
+    expect(provider.inputs).toMatchObject({ host: "127.0.0.1", port: "5432", username: "postgres", superuser: "true" });
+    expect(provider.secretInputPaths).toContain("password");
+    const role = prod.named("dean-postgres-app-role");
+    expect(role.inputs).toMatchObject({ name: "dean", login: true, superuser: false });
+    expect(role.secretInputPaths).toContain("password");
+    expect(role.inputs.password).toBe(prod.named("dean-secrets-database").state.result);
+    const database = prod.named("dean-postgres-database");
+    expect(database.inputs).toMatchObject({ name: "dean_production", owner: "dean" });
+    expect(database).toMatchObject({ retainOnDelete: true, protect: true });
+    expect(prod.named("dean-postgres-pg-stat-statements").inputs).toMatchObject({ name: "pg_stat_statements", database: "dean_production" });
+    expect(prod.named("dean-postgres-app-read-all-stats").inputs).toMatchObject({ role: "dean", grantRole: "pg_read_all_stats" });
+    expect(prod.named("dean-postgres-public-revoke").inputs).toMatchObject({ role: "public", objectType: "database", privileges: [] });
+    for (const name of ["dean-postgres-app-role", "dean-postgres-database", "dean-postgres-pg-stat-statements", "dean-postgres-app-connect"]) {
+      expect(prod.named(name).provider).toContain("pulumi:providers:postgresql::dean-postgres-provider");
+    }
+  });
+});
+
+describe("redis", () => {
+  it("uploads the rendered redis.conf with the password, as a secret", () => {
+    const server = prod.container("redis");
+    const conf = uploadAt(server, "/usr/local/etc/redis/redis.conf");
+    const password = String(prod.named("dean-secrets-redis").state.result);
+    expect(conf.content).toMatch(new RegExp(`^requirepass "?${password}"?$`, "m"));
+    expect(conf.content).toMatch(/^maxmemory 2048mb$/m);
+    expect(conf.content).toMatch(/^maxmemory-policy allkeys-lru$/m);
+    expect(conf.content).toMatch(/^notify-keyspace-events "?Ex"?$/m);
+    expect(server.secretInputPaths).toEqual(expect.arrayContaining(["envs", `uploads.${conf.index}.content`]));
+  });
+
+  it("is not published and checks its health with authentication", () => {
+    const server = prod.container("redis");
+    expect(server.inputs.ports ?? []).toEqual([]);
+    expect(envOf(server).REDISCLI_AUTH).toBe(prod.named("dean-secrets-redis").state.result);
+    expect((server.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("redis-cli");
+    expect(server.inputs.networksAdvanced).toEqual([expect.objectContaining({ name: "dean-backend", aliases: ["redis"] })]);
+  });
+});
+
+describe("orchestrator", () => {
+  it("passes the runbook's environment, credentials as secrets", () => {
+    for (const replica of prod.containers("orchestrator")) {
+      const env = envOf(replica);
+      expect(env).toMatchObject({
+        UVICORN_WORKERS: "8", MAX_WORKERS: "16", ENABLE_CACHE: "true", CACHE_TTL: "300",
+        DATABASE_POOL_SIZE: "5", DATABASE_MAX_OVERFLOW: "2", DATABASE_POOL_TIMEOUT: "30", PORT: "8082",
+      });
+      expect(env.DATABASE_URL).toBe(`postgresql://dean:${String(prod.named("dean-secrets-database").state.result)}@postgres:5432/dean_production`);
+      expect(env.REDIS_URL).toBe(`redis://:${String(prod.named("dean-secrets-redis").state.result)}@redis:6379/0`);
+      expect(env.JWT_SECRET_KEY).toBe(prod.named("dean-secrets-jwt").state.result);
+      expect(replica.secretInputPaths).toContain("envs");
+    }
+  });
+
+  it("gets the configured limits and reservations", () => {
+    const replica = prod.containers("orchestrator")[0];
+    expect(replica.inputs).toMatchObject({ cpus: "4", memory: 8192, memoryReservation: 4096, cpuShares: 2048, memorySwap: 8192 });
+  });
+
+  it("is reachable by nginx through the frontend alias, without a published port", () => {
+    for (const replica of prod.containers("orchestrator")) {
+      expect(replica.inputs.ports ?? []).toEqual([]);
+      expect(replica.inputs.networksAdvanced).toEqual([
+        expect.objectContaining({ name: "dean-backend" }),
+        expect.objectContaining({ name: "dean-frontend", aliases: ["orchestrator"] }),
+      ]);
+      expect(replica.inputs.image).toBe(imageIdOf(prod, "orchestrator"));
+      expect((replica.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("http://127.0.0.1:8082/health");
+      expect(replica.inputs.wait).toBe(true);
+      // Auto-named: a replacement is created (and healthy) before the old one goes.
+      expect(replica.inputs.name).toBeUndefined();
+      expect(replica.deleteBeforeReplace).toBe(false);
+    }
+  });
+
+  it("migrates with the image, passing credentials by environment, never on the command line", () => {
+    const migration = prod.ofType(COMMAND).find((command) => command.name.endsWith("-migration"));
+    expect(migration).toBeDefined();
+    const create = String(migration?.inputs.create);
+    expect(create).toBe(`docker run --rm --network dean-backend --label dean.instance=dean --label dean.service=migration -e DATABASE_URL -e REDIS_URL -e JWT_SECRET_KEY ${String(imageIdOf(prod, "orchestrator"))} python -m alembic upgrade head`);
+    expect(migration?.secretInputPaths).toContain("environment");
+    expect(Object.keys(migration?.inputs.environment as object).sort()).toEqual(["DATABASE_URL", "JWT_SECRET_KEY", "REDIS_URL"]);
+  });
+});
+
+describe("nginx", () => {
+  it("publishes 80 and 443 on the configured address", () => {
+    expect(prod.container("nginx").inputs.ports).toEqual([
+      expect.objectContaining({ internal: 80, external: 80, ip: "0.0.0.0" }),
+      expect.objectContaining({ internal: 443, external: 443, ip: "0.0.0.0" }),
+    ]);
+    expect(dev.container("nginx").inputs.ports).toEqual([
+      expect.objectContaining({ internal: 80, external: 8080, ip: "127.0.0.1" }),
+      expect.objectContaining({ internal: 443, external: 8443, ip: "127.0.0.1" }),
+    ]);
+  });
+
+  it("publishes nothing when isolated", async () => {
+    const isolated = await runStack("prod", { nginx: { isolate: true } });
+    expect(isolated.container("nginx").inputs.ports ?? []).toEqual([]);
+    expect(isolated.output("publicUrl")).toBe("isolated: no port is published");
+  });
+
+  it("uploads the rendered nginx.conf with rate limits and the maintenance page", () => {
+    const server = prod.container("nginx");
+    const conf = uploadAt(server, "/etc/nginx/nginx.conf").content;
+    expect(conf).toContain("limit_req_zone $binary_remote_addr zone=api:10m rate=1r/s");
+    expect(conf).toContain("limit_req_status 429");
+    expect(conf).toMatch(/limit_req zone=api burst=5 nodelay/);
+    expect(conf).toContain("resolver 127.0.0.11");
+    expect(conf).toContain("orchestrator:8082");
+    expect(uploadAt(server, "/usr/share/nginx/maintenance/maintenance.html").content).toMatch(/<html/i);
+  });
+
+  it("mounts host TLS files read-only in production", () => {
+    expect(prod.container("nginx").inputs.volumes).toEqual([
+      expect.objectContaining({ hostPath: "/etc/dean/tls/fullchain.pem", containerPath: "/etc/nginx/tls/fullchain.pem", readOnly: true }),
+      expect.objectContaining({ hostPath: "/etc/dean/tls/privkey.pem", containerPath: "/etc/nginx/tls/privkey.pem", readOnly: true }),
+    ]);
+  });
+
+  it("uploads a self-signed pair in dev, the key as a secret", () => {
+    const server = dev.container("nginx");
+    const key = uploadAt(server, "/etc/nginx/tls/privkey.pem");
+    expect(key.content).toContain("BEGIN PRIVATE KEY");
+    expect(uploadAt(server, "/etc/nginx/tls/fullchain.pem").content).toContain("BEGIN CERTIFICATE");
+    expect(server.secretInputPaths).toContain(`uploads.${key.index}.content`);
+    const openssl = dev.ofType(COMMAND).find((command) => command.name.endsWith("-openssl"));
+    expect(openssl?.additionalSecretOutputs).toContain("stdout");
+  });
+
+  it("uses secret config TLS when chosen", async () => {
+    const withSecrets = await runStack("prod", { nginx: { tls: { mode: "secretConfig", certificatePath: undefined, keyPath: undefined } } }, {
+      tlsCertificate: "-----BEGIN CERTIFICATE-----\nREAL\n-----END CERTIFICATE-----\n",
+      tlsKey: "-----BEGIN PRIVATE KEY-----\nREALKEY\n-----END PRIVATE KEY-----\n",
+    });
+    const server = withSecrets.container("nginx");
+    const key = uploadAt(server, "/etc/nginx/tls/privkey.pem");
+    expect(key.content).toContain("REALKEY");
+    expect(server.secretInputPaths).toContain(`uploads.${key.index}.content`);
+  });
+});
+
+describe("backups", () => {
+  it("runs the rendered script on schedule against the app database", () => {
+    const job = prod.container("backup");
+    expect(job.inputs.command).toEqual(["dean-backup", "run"]);
+    expect(job.inputs.image).toBe(imageIdOf(prod, "postgres"));
+    const script = uploadAt(job, "/usr/local/bin/dean-backup");
+    expect(script.executable).toBe(true);
+    expect(script.content).toContain("86400");
+    expect(envOf(job)).toMatchObject({ PGHOST: "postgres", PGPORT: "5432", PGUSER: "postgres", PGDATABASE: "dean_production" });
+    expect(job.secretInputPaths).toContain("envs");
+    expect(script.content).not.toContain(String(envOf(job).PGPASSWORD));
+    expect((job.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD", "dean-backup", "healthcheck"]);
+  });
+
+  it("writes to /backups/dean on the host in production and to a retained volume in dev", () => {
+    expect(prod.container("backup").inputs.volumes).toEqual([expect.objectContaining({ hostPath: "/backups/dean", containerPath: "/backups" })]);
+    const devVolume = dev.ofType(VOLUME).find((volume) => volume.inputs.name === "dean-dev-backups");
+    expect(devVolume).toMatchObject({ retainOnDelete: true });
+    expect(dev.container("backup").inputs.volumes).toEqual([expect.objectContaining({ volumeName: "dean-dev-backups" })]);
+  });
+
+  it("without backups there is no job, no pre-upgrade backup, and migrations still run", async () => {
+    const noBackups = await runStack("dev", { backup: { enabled: false } });
+    expect(noBackups.containers("backup")).toEqual([]);
+    expect(noBackups.ofType(COMMAND).map((command) => command.name).sort()).toEqual(["dean-dev-nginx-tls-openssl", "dean-dev-orchestrator-logout-on-jwt-rotation", "dean-dev-orchestrator-migration"]);
+    expect(noBackups.output("lastPreUpgradeBackup")).toBe("none (backups are disabled)");
+  });
+});
+
+describe("bad config", () => {
+  it("fails with every problem before any resource is registered", async () => {
+    const failure = await runStack("prod", { orchestrator: { replicas: 0 }, nginx: { bindAddress: "everywhere" } }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ProgramFailure);
+    const { cause, registered } = failure as ProgramFailure;
+    expect(String(cause)).toMatch(/dean:orchestrator\.replicas[\s\S]*dean:nginx\.bindAddress/);
+    // Not one component, Docker object or database object was declared.
+    expect(registered).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { isDeepStrictEqual } from "node:util";
+import type { DeclaredResource } from "../../../tools/mock-program";
+import { runStack, type StackProgram } from "./harness";
+
+/** Names of the resources whose inputs differ between two evaluations. */
+function changedResources(before: StackProgram, after: StackProgram): string[] {
+  const key = (resource: DeclaredResource) => `${resource.type}::${resource.name}`;
+  const previous = new Map(before.resources.map((resource) => [key(resource), resource]));
+  return after.resources
+    .filter((resource) => !isDeepStrictEqual(previous.get(key(resource))?.inputs, resource.inputs))
+    .map((resource) => resource.name)
+    .sort();
+}
+
+const replicas = ["dean-orchestrator-1", "dean-orchestrator-2", "dean-orchestrator-3"];
+
+describe("secret rotation", () => {
+  let baseline: StackProgram;
+  beforeAll(async () => {
+    baseline = await runStack("prod");
+  });
+
+  it("evaluating the same config twice changes nothing", async () => {
+    expect(changedResources(baseline, await runStack("prod"))).toEqual([]);
+  });
+
+  it("jwt: a new key, the replicas that use it, the migration's recorded env, and the logout", async () => {
+    const rotated = await runStack("prod", { rotation: { jwt: 1 } });
+    expect(changedResources(baseline, rotated)).toEqual(["dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration", ...replicas, "dean-secrets-jwt"].sort());
+    expect(rotated.named("dean-secrets-jwt").state.result).not.toBe(baseline.named("dean-secrets-jwt").state.result);
+    // The migration records the new env with a no-op update: it only re-runs on a new image.
+    expect(rotated.named("dean-orchestrator-migration").inputs).toMatchObject({ update: "true", triggers: baseline.named("dean-orchestrator-migration").inputs.triggers });
+  });
+
+  it("database: a new password set on the role with ALTER ROLE, not on the server container", async () => {
+    const rotated = await runStack("prod", { rotation: { database: 1 } });
+    expect(changedResources(baseline, rotated)).toEqual(["dean-orchestrator-migration", ...replicas, "dean-postgres-app-role", "dean-secrets-database"].sort());
+    expect(rotated.named("dean-postgres-app-role").inputs.password).toBe(rotated.named("dean-secrets-database").state.result);
+  });
+
+  it("redis: a new password in redis.conf and in the replicas' REDIS_URL", async () => {
+    const rotated = await runStack("prod", { rotation: { redis: 1 } });
+    expect(changedResources(baseline, rotated)).toEqual(["dean-orchestrator-migration", ...replicas, "dean-redis-server", "dean-secrets-redis"].sort());
+  });
+
+  it("an image upgrade re-runs the pre-upgrade backup and migration and replaces the replicas", async () => {
+    const upgraded = await runStack("prod", { images: { orchestrator: "dean/orchestrator:1.0.1" } });
+    expect(changedResources(baseline, upgraded)).toEqual(["dean-backup-pre-upgrade", "dean-images-orchestrator", "dean-orchestrator-migration", ...replicas].sort());
+    expect(upgraded.output("lastPreUpgradeBackup")).toContain("orchestrator-1.0.1");
+  });
+
+  it("scaling changes only the replica set", async () => {
+    const scaled = await runStack("prod", { orchestrator: { replicas: 2 } });
+    const names = scaled.containers("orchestrator").map((replica) => replica.name);
+    expect(names).toEqual(["dean-orchestrator-1", "dean-orchestrator-2"]);
+    expect(changedResources(baseline, scaled)).toEqual([]);
+    expect(baseline.resources.length - scaled.resources.length).toBe(1);
+  });
+
+  it("maintenance mode changes only nginx", async () => {
+    const maintenance = await runStack("prod", { nginx: { maintenance: true } });
+    expect(changedResources(baseline, maintenance)).toEqual(["dean-nginx-server"]);
+  });
+});
