@@ -75,6 +75,14 @@ export class DeanBackup extends pulumi.ComponentResource {
     this.container = new docker.Container(`${name}-job`, {
       ...serviceContainerDefaults(context, "backup", settings.resources),
       name: dockerName(context, "backup"),
+      // The schedule, retention and verification, readable by policies and operators.
+      labels: [
+        ...labels(context, "backup"),
+        { label: "dean.backup.interval-seconds", value: String(intervalSeconds) },
+        { label: "dean.backup.retention-days", value: String(settings.retentionDays) },
+        { label: "dean.backup.min-keep", value: String(settings.minKeep) },
+        { label: "dean.backup.verify", value: settings.verify },
+      ],
       image: args.image,
       command: ["dean-backup", "run"],
       uploads: [{ file: BACKUP_SCRIPT_PATH, executable: true, content: renderBackupScript({ backup: settings, intervalSeconds, backupDir: BACKUP_DIR }) }],

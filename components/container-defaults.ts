@@ -5,6 +5,8 @@ import type { ResourceSettings, StackConfig } from "./config";
 export interface ContainerContext {
   /** Prefix of every Docker object of this stack. */
   readonly instanceName: string;
+  /** dev, staging or prod: policies hold prod objects to stricter rules. */
+  readonly environment: StackConfig["environment"];
   /** json-file rotation settings. */
   readonly logging: StackConfig["logging"];
 }
@@ -12,6 +14,7 @@ export interface ContainerContext {
 export const LABEL_INSTANCE = "dean.instance";
 export const LABEL_SERVICE = "dean.service";
 export const LABEL_MANAGED_BY = "dean.managed-by";
+export const LABEL_ENVIRONMENT = "dean.environment";
 
 /** Labels that let operators and the test harness find every object of a stack. */
 export function labels(context: ContainerContext, service: string): docker.types.input.ContainerLabel[] {
@@ -19,6 +22,7 @@ export function labels(context: ContainerContext, service: string): docker.types
     { label: LABEL_INSTANCE, value: context.instanceName },
     { label: LABEL_SERVICE, value: service },
     { label: LABEL_MANAGED_BY, value: "pulumi" },
+    { label: LABEL_ENVIRONMENT, value: context.environment },
   ];
 }
 

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { type ContainerContext, dockerName, LABEL_INSTANCE, LABEL_MANAGED_BY } from "./container-defaults";
+import { type ContainerContext, dockerName, labels } from "./container-defaults";
 
 export interface NetworkArgs {
   /** Instance name and logging shared by the stack's containers. */
@@ -20,10 +20,7 @@ export class DeanNetwork extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dean:network:Network", name, {}, opts);
-    const networkLabels = [
-      { label: LABEL_INSTANCE, value: args.context.instanceName },
-      { label: LABEL_MANAGED_BY, value: "pulumi" },
-    ];
+    const networkLabels = labels(args.context, "network");
     this.backend = new docker.Network(`${name}-backend`, {
       name: dockerName(args.context, "backend"),
       driver: "bridge",

@@ -56,7 +56,7 @@ export class DeanStack extends pulumi.ComponentResource {
     super("dean:stack:DeanStack", name, {}, opts);
     const cfg = args.config;
     const child = { parent: this };
-    const context: ContainerContext = { instanceName: cfg.instanceName, logging: cfg.logging };
+    const context: ContainerContext = { instanceName: cfg.instanceName, environment: cfg.environment, logging: cfg.logging };
     const production = cfg.environment === "prod";
 
     const images = new DeanImages(`${name}-images`, { images: cfg.images }, child);
