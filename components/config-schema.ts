@@ -154,7 +154,7 @@ export const nginxSchema = z.strictObject({
     /** Serve burst requests at once. */
     nodelay: z.boolean().default(true),
     /** Path prefixes the stricter limit covers. */
-    paths: z.array(z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be a URL path starting with /")).min(1).default(["/api/auth/", "/api/login"]),
+    paths: z.array(z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a URL path starting with /")).min(1).default(["/api/auth/", "/api/login"]),
   }).prefault({}),
   /** Concurrent connections per client IP (limit_conn). */
   connectionsPerIp: intBetween(1, 100000).default(50),

@@ -142,7 +142,7 @@ describe("bad configs", () => {
   });
 
   it("the error message lists the problems one per line", () => {
-    expect(() => parseStackConfig({ orchestrator: { replicas: 0 }, environment: "qa" })).toThrow(/Invalid stack config \(2 problems\):\n  - dean:environment.*\n  - dean:orchestrator\.replicas/);
+    expect(() => parseStackConfig({ orchestrator: { replicas: 0 }, environment: "qa" })).toThrow(/Invalid stack config \(2 problems\):\n {2}- dean:environment.*\n {2}- dean:orchestrator\.replicas/);
   });
 });
 
