@@ -84,8 +84,8 @@ export class DeanNginx extends pulumi.ComponentResource {
       networksAdvanced: [{ name: args.frontendNetwork }],
       ports: publishedPorts(settings),
       healthcheck: {
-        // The master process is alive and the configuration it would reload is valid.
-        tests: ["CMD-SHELL", "nginx -t -q && kill -0 \"$(cat /run/nginx.pid)\""],
+        // nginx accepts TLS connections (bash's /dev/tcp: the image needs no curl).
+        tests: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/443"],
         interval: "10s",
         timeout: "5s",
         retries: 3,

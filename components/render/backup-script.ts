@@ -8,11 +8,8 @@ export interface BackupScriptInput {
   readonly backupDir: string;
 }
 
-/** Where the component installs the script; also the name used in its help text. */
-export const BACKUP_SCRIPT_PATH = "/usr/local/bin/dean-backup";
-
 /** Longest a single pg_dump or pg_restore may run before it is killed. */
-export const OPERATION_TIMEOUT_SECONDS = 6 * 3600;
+const OPERATION_TIMEOUT_SECONDS = 6 * 3600;
 
 /** After a failed scheduled dump the next attempt comes sooner than a whole interval. */
 const MAX_FAILURE_RETRY_SECONDS = 600;
@@ -86,7 +83,10 @@ export PGCONNECT_TIMEOUT="$\{PGCONNECT_TIMEOUT:-10}"
 # Set by verify_by_restore and run_logged for the caller (status.json, the .ok marker).
 RESTORED_TABLES=""
 LAST_COMMAND_ERROR=""
+# What a stop signal must clean up: the background sleep, a dump being written, a scratch database.
 SLEEP_PID=""
+CURRENT_PARTIAL=""
+CURRENT_SCRATCH=""
 
 log() {
   printf '%s dean-backup[%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$" "$*" >&2
@@ -180,9 +180,15 @@ count_tables() {
     "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
 }
 
-# Tables of the public schema recorded in an archive's table of contents.
+# Tables of the public schema in an archive's table of contents, whose entries read
+# "215; 1259 16385 TABLE public agents dean". Plain bash: the image need not have awk.
 count_archive_tables() {
-  pg_restore --list "$1" | awk '$4 == "TABLE" && $5 == "public" { n++ } END { print n + 0 }'
+  local -a fields
+  local count=0
+  while read -r -a fields; do
+    if [[ $\{fields[3]:-} == TABLE && $\{fields[4]:-} == public ]]; then count=$((count + 1)); fi
+  done < <(pg_restore --list "$1")
+  printf '%s\n' "$count"
 }
 
 drop_database() {
@@ -221,6 +227,7 @@ wait_for_database() {
 verify_by_restore() {
   local archive=$1 expected=$2 scratch="dean_verify_$$" restored="" status=0
   RESTORED_TABLES=""
+  CURRENT_SCRATCH=$scratch
   drop_database "$scratch" || return 1
   if ! psql_admin -c "CREATE DATABASE \"$scratch\" TEMPLATE template0"; then
     log "cannot create the scratch database $scratch"
@@ -240,6 +247,7 @@ verify_by_restore() {
     RESTORED_TABLES=$restored
   fi
   drop_database "$scratch" || log "warning: could not drop the scratch database $scratch"
+  CURRENT_SCRATCH=""
   return "$status"
 }
 
@@ -326,6 +334,7 @@ take_dump() {
     return 1
   fi
   partial="$BACKUP_DIR/.$name.partial"
+  CURRENT_PARTIAL=$partial
   LAST_COMMAND_ERROR=""
   if ! wait_for_database; then
     record_failure "$name" "the database server is not accepting connections"
@@ -351,6 +360,7 @@ take_dump() {
     record_failure "$name" "cannot store $name in $BACKUP_DIR"
     return 1
   fi
+  CURRENT_PARTIAL=""
   log "stored $name ($(stat -c %s "$BACKUP_DIR/$name") bytes, verified: $VERIFY_MODE$\{RESTORED_TABLES:+, $RESTORED_TABLES tables restored})"
   write_status success "$name" "" || log "warning: cannot write $STATUS_FILE"
   printf '%s\n' "$name"
@@ -431,7 +441,8 @@ verify_command() {
     result=2
   else
     expected=$(marker_value source_tables "$name")
-    if [[ -z $expected ]]; then expected=$(count_archive_tables "$path"); fi
+    # An unreadable archive has no table of contents; verify_archive reports it below.
+    if [[ -z $expected ]]; then expected=$(count_archive_tables "$path" 2>/dev/null) || expected=0; fi
     verify_archive "$path" "$expected" || result=$?
   fi
   if (( result == 0 )); then
@@ -532,9 +543,12 @@ dump_command() {
   fi
 }
 
+# Bash runs this once the current foreground command (at worst one pg_dump/pg_restore) returns.
 on_stop() {
   log "stop requested; exiting"
   if [[ -n $SLEEP_PID ]]; then kill "$SLEEP_PID" 2>/dev/null || true; fi
+  if [[ -n $CURRENT_PARTIAL ]]; then rm -f -- "$CURRENT_PARTIAL"; fi
+  if [[ -n $CURRENT_SCRATCH ]]; then drop_database "$CURRENT_SCRATCH" || true; fi
   exit 0
 }
 

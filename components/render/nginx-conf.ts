@@ -23,9 +23,9 @@ export const MAINTENANCE_RETRY_AFTER_SECONDS = 300;
 /** The URI the maintenance page is served under (a file of that name in maintenancePageDir). */
 const MAINTENANCE_URI = "/maintenance.html";
 
-/** Zone names, also used by the tests. */
-export const API_ZONE = "api";
-export const AUTH_ZONE = "auth";
+/** Per-client-IP zones: the general API limit, the auth limit, concurrent connections. */
+const API_ZONE = "api";
+const AUTH_ZONE = "auth";
 const CONN_ZONE = "perip";
 
 /**
@@ -122,6 +122,8 @@ function maintenanceLocations(input: NginxConfInput): NginxLine[] {
     `error_page 503 ${MAINTENANCE_URI};`,
     block(`location = ${MAINTENANCE_URI}`, [
       "internal;",
+      // A client asking for the page itself would get the 404 of an internal location.
+      `error_page 404 =503 ${MAINTENANCE_URI};`,
       `root ${input.maintenancePageDir};`,
       `add_header Retry-After "${MAINTENANCE_RETRY_AFTER_SECONDS}" always;`,
       `add_header Cache-Control "no-store" always;`,

@@ -1,7 +1,7 @@
 import type { RedisSettings } from "../config";
 
 /** Seconds an idle client connection is kept (pub/sub subscribers are exempt in Redis). */
-export const REDIS_IDLE_CLIENT_TIMEOUT_SECONDS = 300;
+const REDIS_IDLE_CLIENT_TIMEOUT_SECONDS = 300;
 
 /**
  * Quotes a value for redis.conf. Redis splits config lines like a shell (sdssplitargs); inside
