@@ -78,7 +78,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
         "POSTGRES_DB=postgres",
         `PGDATA=${DATA_DIR}/pgdata`,
         "POSTGRES_HOST_AUTH_METHOD=scram-sha-256",
-        "POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256 --auth-local=peer",
+        "POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256",
       ])),
       volumes: [{ volumeName: this.volume.name, containerPath: DATA_DIR }],
       networksAdvanced: [

@@ -56,8 +56,12 @@ export interface EvaluateOptions {
   readonly projectDir: string;
   readonly stack: string;
   readonly config: PulumiConfigMap;
-  /** Computed outputs to add for a resource, on top of the defaults below. */
-  readonly computedState?: (resource: MockedResourceArgs) => Record<string, unknown> | undefined;
+  /**
+   * Computed outputs for a resource, on top of the fake defaults below. It may be async: the
+   * e2e harness creates the resource for real here. The SDK resolves a resource's inputs and
+   * its dependsOn resources before registering it, so this runs in dependency order.
+   */
+  readonly computedState?: (resource: MockedResource) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
 }
 
 /** What a mock sees of a resource registration. */
@@ -66,6 +70,9 @@ export interface MockedResourceArgs {
   readonly name: string;
   readonly inputs: Record<string, unknown>;
 }
+
+/** A registration as the computedState hook sees it: inputs, options and dependencies. */
+export type MockedResource = MockedResourceArgs & Omit<DeclaredResource, "state">;
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -124,12 +131,34 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
     return original.call(this, request, callback);
   };
 
+  // A resource whose (real or fake) creation fails rejects this, so no caller waits forever
+  // for outputs that will never resolve.
+  let reportFailure: (error: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => { reportFailure = reject; });
+  failed.catch(() => undefined);
+  const inFlight = new Set<Promise<unknown>>();
+
   try {
     await pulumi.runtime.setMocks({
       newResource: (args) => {
-        const state = { ...args.inputs, ...defaultComputedState(args), ...(options.computedState?.(args) ?? {}) };
-        states.set(`${args.type}::${args.name}`, state);
-        return { id: `${args.name}-id`, state };
+        const creation = (async () => {
+          const key = `${args.type}::${args.name}`;
+          const registration = registrations.get(key);
+          if (!registration) throw new Error(`${key} was not seen by the monitor`);
+          const urn = urnOf(registration.parent, registration.type, registration.name, options.stack);
+          try {
+            const computed = options.computedState ? await options.computedState({ ...registration, urn }) : undefined;
+            const state = { ...args.inputs, ...defaultComputedState(args), ...(computed ?? {}) };
+            states.set(key, state);
+            return { id: `${args.name}-id`, state };
+          } catch (error) {
+            reportFailure(new Error(`${key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+            throw error;
+          }
+        })();
+        inFlight.add(creation);
+        void creation.finally(() => inFlight.delete(creation)).catch(() => undefined);
+        return creation;
       },
       call: (args) => args.inputs,
     }, PROJECT, options.stack, false);
@@ -140,18 +169,18 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       program = require(path.join(options.projectDir, "index.ts")) as Record<string, unknown>;
     } catch (error) {
-      await settle(() => registrations.size);
+      await settle(() => registrations.size, inFlight);
       throw new ProgramFailure(error, [...registrations.values()]);
     }
     const outputs: Record<string, StackOutput> = {};
     for (const [name, value] of Object.entries(program)) {
       const output: pulumiModule.Output<unknown> = pulumi.output(value as pulumiModule.Input<unknown>);
       outputs[name] = {
-        value: await new Promise((resolve) => output.apply(resolve)),
+        value: await Promise.race([new Promise((resolve) => output.apply(resolve)), failed]),
         secret: await pulumi.isSecret(output),
       };
     }
-    await settle(() => registrations.size);
+    await Promise.race([settle(() => registrations.size, inFlight), failed]);
     return {
       resources: [...registrations.entries()].map(([key, registration]) => ({
         ...registration,
@@ -165,13 +194,17 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
   }
 }
 
-/** Waits until no new resource has been registered for a few ticks (bounded). */
-async function settle(count: () => number): Promise<void> {
+/**
+ * Waits until every registration has been answered and none has been added for a few
+ * ticks. Bounded by the creations themselves: each real creation has its own timeout.
+ */
+async function settle(count: () => number, inFlight: ReadonlySet<Promise<unknown>>): Promise<void> {
   let stableTicks = 0;
   let last = -1;
-  for (let tick = 0; tick < 500 && stableTicks < 5; tick++) {
+  for (let tick = 0; tick < 100000 && stableTicks < 5; tick++) {
+    await Promise.allSettled([...inFlight]);
     await new Promise((resolve) => setTimeout(resolve, 2));
-    stableTicks = count() === last ? stableTicks + 1 : 0;
+    stableTicks = inFlight.size === 0 && count() === last ? stableTicks + 1 : 0;
     last = count();
   }
 }
