@@ -36,7 +36,7 @@ BASE_TAG=dean-local/debian:bookworm
 # Bumped when the base recipe in this script changes (the overlay files are hashed anyway).
 BASE_RECIPE=1
 
-REQUIRED_PACKAGES=(docker.io debootstrap nginx redis-server postgresql postgresql-contrib openssl iproute2 curl ca-certificates)
+REQUIRED_PACKAGES=(docker.io debootstrap nginx redis-server postgresql postgresql-contrib openssl iproute2 curl ca-certificates shellcheck)
 # Packages whose services Debian starts on install; the tests run their own instances.
 PACKAGED_SERVICES=(nginx redis-server postgresql)
 
