@@ -1,0 +1,17 @@
+import * as path from "node:path";
+import { DockerodeHost } from "./adapters/docker-host";
+import { PulumiStack } from "./adapters/pulumi-stack";
+import { systemClock, terminal } from "./adapters/terminal";
+import { runDeanOps } from "./main";
+
+// dean-ops ships inside the dean-infra package: its Pulumi project is the package root.
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+runDeanOps(process.argv.slice(2), {
+  console: terminal,
+  clock: systemClock,
+  connect: (options) => ({ stack: new PulumiStack(options.stack, path.resolve(options.cwd)), docker: new DockerodeHost() }),
+  defaultCwd: PROJECT_DIR,
+}).then((code) => {
+  process.exitCode = code;
+});
