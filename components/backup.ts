@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackupSettings, durationSeconds } from "./config";
-import { type ContainerContext, dockerName, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { type ContainerContext, dockerName, labels, retainedVolumeLabels, serviceContainerDefaults, shellQuote } from "./container-defaults";
 import { POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
 import { renderBackupScript } from "./render/backup-script";
 
@@ -66,7 +66,7 @@ export class DeanBackup extends pulumi.ComponentResource {
     } else {
       this.volume = new docker.Volume(`${name}-data`, {
         name: dockerName(context, "backups"),
-        labels: labels(context, "backup"),
+        labels: retainedVolumeLabels(context, "backup"),
       }, { parent: this, retainOnDelete: true, protect: args.protectData });
       target = { volumeName: this.volume.name, containerPath: BACKUP_DIR };
     }

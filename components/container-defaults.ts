@@ -26,6 +26,17 @@ export function labels(context: ContainerContext, service: string): docker.types
   ];
 }
 
+/**
+ * Set on every volume created with retainOnDelete: the analyzer protocol carries `protect`
+ * but not `retainOnDelete`, so the data-volume-retained policy reads this label.
+ */
+export const LABEL_RETAIN_ON_DELETE = "dean.retain-on-delete";
+
+/** Labels of a volume that is retained on delete. */
+export function retainedVolumeLabels(context: ContainerContext, service: string): docker.types.input.ContainerLabel[] {
+  return [...labels(context, service), { label: LABEL_RETAIN_ON_DELETE, value: "true" }];
+}
+
 /** Docker CPU shares per reserved CPU (the engine's default weight is 1024 for one CPU). */
 const CPU_SHARES_PER_CPU = 1024;
 

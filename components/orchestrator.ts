@@ -29,6 +29,9 @@ export interface OrchestratorArgs {
   readonly migrationDependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
+/** Processes a migration may start: ample for Python and alembic, fatal to a fork bomb. */
+const MIGRATION_PIDS_LIMIT = 256;
+
 /** Plain (non-secret) environment of a replica, from config. */
 export function orchestratorSettingsEnv(settings: OrchestratorSettings): string[] {
   return [
@@ -68,7 +71,11 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
     // Secrets reach `docker run` through its environment (`-e NAME` without a value),
     // never on the command line, where `ps` would show them.
     const passEnv = Object.keys(secretEnv).map((key) => `-e ${key}`).join(" ");
-    const migrationCommand = pulumi.interpolate`docker run --rm --network ${args.backendNetwork} --label dean.instance=${context.instanceName} --label dean.service=migration ${passEnv} ${args.image} ${settings.migrationCommand.map(shellQuote).join(" ")}`;
+    // The one-off container gets the replicas' limits and hardening: a runaway migration
+    // must not starve the database it is migrating.
+    const limits = `--cpus ${settings.resources.cpus} --memory ${settings.resources.memoryMiB}m --pids-limit ${MIGRATION_PIDS_LIMIT} ` +
+      "--security-opt no-new-privileges:true --cap-drop ALL";
+    const migrationCommand = pulumi.interpolate`docker run --rm --network ${args.backendNetwork} --label dean.instance=${context.instanceName} --label dean.service=migration ${limits} ${passEnv} ${args.image} ${settings.migrationCommand.map(shellQuote).join(" ")}`;
     this.migration = new command.local.Command(`${name}-migration`, {
       create: migrationCommand,
       environment: pulumi.secret(pulumi.all(secretEnv)),
@@ -77,7 +84,12 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
       triggers: [args.image],
       update: "true",
       logging: "stdoutAndStderr",
-    }, { parent: this, dependsOn: args.migrationDependsOn });
+    }, {
+      parent: this,
+      dependsOn: args.migrationDependsOn,
+      // Secret already; declared too because policies cannot see input secretness.
+      additionalSecretOutputs: ["environment"],
+    });
 
     const envs = pulumi.secret(pulumi.all(secretEnv).apply((secrets) => [
       ...Object.entries(secrets).map(([key, value]) => `${key}=${value}`),

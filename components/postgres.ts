@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "./config";
-import { type ContainerContext, dockerName, labels, serviceContainerDefaults } from "./container-defaults";
+import { type ContainerContext, dockerName, retainedVolumeLabels, serviceContainerDefaults } from "./container-defaults";
 
 /** Name the other containers use for Postgres on the backend network. */
 export const POSTGRES_ALIAS = "postgres";
@@ -64,7 +64,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
     // Losing this volume loses the database: never deleted by Pulumi, protected in prod.
     this.volume = new docker.Volume(`${name}-data`, {
       name: dockerName(context, "pgdata"),
-      labels: labels(context, "postgres"),
+      labels: retainedVolumeLabels(context, "postgres"),
     }, { parent: this, retainOnDelete: true, protect: args.protectData });
 
     this.container = new docker.Container(`${name}-server`, {

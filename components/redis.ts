@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisSettings } from "./config";
-import { type ContainerContext, dockerName, labels, serviceContainerDefaults } from "./container-defaults";
+import { type ContainerContext, dockerName, retainedVolumeLabels, serviceContainerDefaults } from "./container-defaults";
 import { renderRedisConf } from "./render/redis-conf";
 
 /** Name the orchestrator uses for Redis on the backend network. */
@@ -34,7 +34,7 @@ export class DeanRedis extends pulumi.ComponentResource {
     // Append-only data (sessions, auth keys) survives a replaced container.
     this.volume = new docker.Volume(`${name}-data`, {
       name: dockerName(context, "redis-data"),
-      labels: labels(context, "redis"),
+      labels: retainedVolumeLabels(context, "redis"),
     }, { parent: this, retainOnDelete: true });
 
     this.container = new docker.Container(`${name}-server`, {

@@ -175,7 +175,7 @@ describe("orchestrator", () => {
     const migration = prod.ofType(COMMAND).find((command) => command.name.endsWith("-migration"));
     expect(migration).toBeDefined();
     const create = String(migration?.inputs.create);
-    expect(create).toBe(`docker run --rm --network dean-backend --label dean.instance=dean --label dean.service=migration -e DATABASE_URL -e REDIS_URL -e JWT_SECRET_KEY ${String(imageIdOf(prod, "orchestrator"))} python -m alembic upgrade head`);
+    expect(create).toBe(`docker run --rm --network dean-backend --label dean.instance=dean --label dean.service=migration --cpus 4 --memory 8192m --pids-limit 256 --security-opt no-new-privileges:true --cap-drop ALL -e DATABASE_URL -e REDIS_URL -e JWT_SECRET_KEY ${String(imageIdOf(prod, "orchestrator"))} python -m alembic upgrade head`);
     expect(migration?.secretInputPaths).toContain("environment");
     expect(Object.keys(migration?.inputs.environment as object).sort()).toEqual(["DATABASE_URL", "JWT_SECRET_KEY", "REDIS_URL"]);
   });

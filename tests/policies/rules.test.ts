@@ -1,0 +1,275 @@
+import type { DeclaredResource } from "../../tools/mock-program";
+import type { PolicyRun } from "../../tools/policy-engine";
+import type { PolicyPackHost } from "../../tools/policy-pack-host";
+import { runStack } from "../unit/program/harness";
+import {
+  COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, service, setEnv, setLabel, setProp, VOLUME,
+  withoutBackups, withoutLimits, withoutRateLimit, withPools, withReplicas,
+} from "./support/mutations";
+import { added, check, mandatory, ofPolicy, startTestPack, where } from "./support/pack";
+
+/**
+ * The pack, run by @pulumi/policy's own analyzer server on the resources the real program
+ * declares for the shipped stacks, and on variants each broken in one way.
+ */
+
+type Resources = readonly DeclaredResource[];
+
+let pack: PolicyPackHost;
+let dev: Resources;
+let prod: Resources;
+let baseline: PolicyRun;
+
+beforeAll(async () => {
+  const starting = startTestPack();
+  starting.catch(() => undefined);
+  // One evaluation per stack for the whole file: every case below mutates copies of these.
+  prod = (await runStack("prod")).resources;
+  dev = (await runStack("dev")).resources;
+  pack = await starting;
+  baseline = await check(pack, prod);
+});
+
+afterAll(async () => {
+  await pack?.close();
+});
+
+describe("the shipped stacks", () => {
+  test("dev and prod, as the program declares them, pass every mandatory policy; only advisory hardening is reported", async () => {
+    const devRun = await check(pack, dev, { stack: "dev" });
+    for (const run of [devRun, baseline]) {
+      expect(where(mandatory(run))).toEqual([]);
+      expect(new Set(run.diagnostics.map((d) => d.policy))).toEqual(new Set(["container-hardening"]));
+    }
+  });
+
+  test("every declared resource is analyzed, and the runbook's prod budget is computed from them", async () => {
+    expect(baseline.analyzed).toBe(prod.length);
+    expect(baseline.policies).toHaveLength(14);
+    // 28 admin connections is one more than prod's headroom: the rule sees the real numbers.
+    const tight = await check(pack, prod, { config: { "connection-budget": { properties: { adminReserve: 28 } } } });
+    expect(ofPolicy(tight, "connection-budget").map((d) => d.message)).toEqual([expect.stringContaining(
+      "3 replicas x 8 workers x (5 pool + 2 overflow) = 168 + 2 backup + 28 admin reserve + 3 superuser reserved = 201 > max_connections 200",
+    )]);
+  });
+});
+
+interface Case {
+  readonly policy: string;
+  readonly change: string;
+  readonly mutation: (resources: Resources) => Resources;
+  /** `policy @ resource` of every diagnostic the change adds to the passing stack. */
+  readonly caught: string[];
+  readonly message?: RegExp;
+}
+
+const replace = (resources: Resources, name: string, edit: Parameters<typeof mutate>[2]) => mutate(resources, named(name), edit);
+
+/** The issue's mutation cases, each caught by the expected rule and by nothing else. */
+const issueCases: Case[] = [
+  {
+    policy: "container-resource-limits", change: "a container without limits",
+    mutation: (r) => withoutLimits(r, named("dean-orchestrator-2")),
+    caught: ["container-resource-limits @ dean-orchestrator-2"], message: /no memory limit \(`memory`, MiB\); it has no CPU limit/,
+  },
+  {
+    policy: "published-ports", change: "Postgres published on 0.0.0.0",
+    mutation: (r) => mutate(r, service("postgres"), (d) => setProp(d, "ports", [{ internal: 5432, external: 5432, ip: "0.0.0.0" }])),
+    caught: ["published-ports @ dean-postgres-server"], message: /publishes 0\.0\.0\.0:5432->5432: postgres must never be reachable beyond the Docker host/,
+  },
+  {
+    policy: "pinned-images", change: "a `latest` image",
+    mutation: (r) => replace(r, "dean-images-postgres", (d) => setProp(d, "name", "postgres:latest")),
+    caught: ["pinned-images @ dean-images-postgres"], message: /`postgres:latest` is not pinned: its tag is `latest`/,
+  },
+  {
+    policy: "connection-budget", change: "the runbook's 3 replicas x 8 workers x (pool 20 + overflow 40)",
+    mutation: (r) => withPools(r, { UVICORN_WORKERS: "8", DATABASE_POOL_SIZE: "20", DATABASE_MAX_OVERFLOW: "40" }),
+    caught: ["connection-budget @ dean-postgres-server"],
+    message: /connection budget exceeded: 3 replicas x 8 workers x \(20 pool \+ 40 overflow\) = 1440 \+ 2 backup \+ 5 admin reserve \+ 3 superuser reserved = 1450 > max_connections 200/,
+  },
+  {
+    policy: "production-backups", change: "backups off in production",
+    mutation: withoutBackups,
+    caught: ["production-backups @ (stack)"], message: /production stack has no backup job/,
+  },
+  {
+    policy: "credentials-generated", change: "a plain-text password env",
+    mutation: (r) => mutate(r, service("postgres"), (d) => {
+      setEnv(d, "POSTGRES_PASSWORD", "hunter2hunter2");
+      d.secretInputPaths = d.secretInputPaths.filter((path) => path !== "envs");
+    }),
+    caught: ["credentials-generated @ dean-postgres-server"], message: /^dean-postgres-server \(postgres\): POSTGRES_PASSWORD in `envs` is not the output of a generated secret/,
+  },
+  {
+    policy: "nginx-rate-limit", change: "rate limiting removed from nginx.conf",
+    mutation: withoutRateLimit,
+    caught: ["nginx-rate-limit @ dean-nginx-server"], message: /location \/ \(server on 443\) proxies to the API without a limit_req/,
+  },
+  {
+    policy: "data-volume-retained", change: "the data volume not retained",
+    mutation: (r) => replace(r, "dean-postgres-data", (d) => {
+      d.retainOnDelete = false;
+      setLabel(d, "dean.retain-on-delete", undefined);
+    }),
+    caught: ["data-volume-retained @ dean-postgres-data"], message: /is not marked retained on delete/,
+  },
+];
+
+/** The failing case of every other rule (the passing case is the shipped stack). */
+const ruleCases: Case[] = [
+  {
+    policy: "required-labels", change: "a volume without dean.environment",
+    mutation: (r) => replace(r, "dean-redis-data", (d) => setLabel(d, "dean.environment", undefined)),
+    caught: ["required-labels @ dean-redis-data"], message: /dean\.environment must be one of dev, staging, prod \(got null\)/,
+  },
+  {
+    policy: "container-resource-limits", change: "a reservation above the limit",
+    mutation: (r) => mutate(r, service("postgres"), (d) => setProp(d, "memoryReservation", 9000)),
+    caught: ["container-resource-limits @ dean-postgres-server"], message: /memory reservation 9000 MiB exceeds its limit of 8192 MiB/,
+  },
+  {
+    policy: "pinned-images", change: "a container naming an untagged image",
+    mutation: (r) => mutate(r, service("redis"), (d) => setProp(d, "image", "redis")),
+    caught: ["pinned-images @ dean-redis-server"], message: /it has no tag, which means `latest`.*dean:images\.redis/,
+  },
+  {
+    policy: "no-host-access", change: "a privileged container with the Docker socket",
+    mutation: (r) => mutate(r, service("backup"), (d) => {
+      setProp(d, "privileged", true);
+      setProp(d, "volumes", [...(d.inputs.volumes as object[]), { hostPath: "/var/run", containerPath: "/host-run" }]);
+    }),
+    caught: ["no-host-access @ dean-backup-job"], message: /it is privileged; it mounts \/var\/run, exposing the Docker socket \/var\/run\/docker\.sock/,
+  },
+  {
+    policy: "no-host-access", change: "host networking",
+    mutation: (r) => mutate(r, service("redis"), (d) => setProp(d, "networkMode", "host")),
+    caught: ["no-host-access @ dean-redis-server"], message: /`networkMode: host`/,
+  },
+  {
+    policy: "published-ports", change: "the orchestrator published beside nginx",
+    mutation: (r) => replace(r, "dean-orchestrator-1", (d) => setProp(d, "ports", [{ internal: 8082, external: 8082 }])),
+    caught: ["published-ports @ dean-orchestrator-1"], message: /publishes 0\.0\.0\.0:8082->8082: only nginx may publish/,
+  },
+  {
+    policy: "healthcheck-and-restart", change: "no healthcheck and no restart policy",
+    mutation: (r) => mutate(r, service("redis"), (d) => {
+      setProp(d, "healthcheck", undefined);
+      setProp(d, "restart", "no");
+    }),
+    caught: ["healthcheck-and-restart @ dean-redis-server"], message: /it has no healthcheck; its restart policy is `no`/,
+  },
+  {
+    policy: "log-rotation", change: "json-file logs without rotation",
+    mutation: (r) => mutate(r, service("nginx"), (d) => setProp(d, "logOpts", undefined)),
+    caught: ["log-rotation @ dean-nginx-server"], message: /no max-size.*no max-file/,
+  },
+  {
+    policy: "log-rotation", change: "an unbounded log driver",
+    mutation: (r) => mutate(r, service("backup"), (d) => setProp(d, "logDriver", "fluentd")),
+    caught: ["log-rotation @ dean-backup-job"], message: /log driver `fluentd` is not one known to be bounded/,
+  },
+  {
+    policy: "credentials-declared-secret", change: "credentials in envs not declared secret",
+    mutation: (r) => mutate(r, service("postgres"), (d) => {
+      d.additionalSecretOutputs = [];
+    }),
+    caught: ["credentials-declared-secret @ dean-postgres-server"], message: /passes credentials in `envs` \(POSTGRES_PASSWORD\) but does not declare `envs` secret/,
+  },
+  {
+    policy: "credentials-declared-secret", change: "a password on a docker command line",
+    mutation: (r) => replace(r, "dean-orchestrator-migration", (d) => setProp(d, "create", `${String(d.inputs.create)} -e PGPASSWORD=hunter2hunter2`)),
+    caught: ["credentials-declared-secret @ dean-orchestrator-migration"], message: /puts PGPASSWORD on a command line/,
+  },
+  {
+    policy: "credentials-generated", change: "a literal password inside a URL",
+    mutation: (r) => replace(r, "dean-orchestrator-3", (d) => setEnv(d, "DATABASE_URL", "postgresql://dean:changeme1234@postgres:5432/dean_production")),
+    caught: ["credentials-generated @ dean-orchestrator-3"], message: /DATABASE_URL in `envs` is not the output of a generated secret/,
+  },
+  {
+    policy: "nginx-rate-limit", change: "limited requests answered 503",
+    mutation: (r) => editNginxConf(r, (conf) => conf.replace(/^\s*limit_req_status 429;\n/m, "")),
+    caught: ["nginx-rate-limit @ dean-nginx-server"], message: /answers limited requests with 503, not 429/,
+  },
+  {
+    policy: "connection-budget", change: "a replica whose pool size is unknown",
+    mutation: (r) => replace(r, "dean-orchestrator-2", (d) => setProp(d, "envs", (d.inputs.envs as string[]).filter((e) => !e.startsWith("DATABASE_POOL_SIZE=")))),
+    caught: ["connection-budget @ dean-orchestrator-2"], message: /cannot be bounded: DATABASE_POOL_SIZE is not set/,
+  },
+  {
+    policy: "production-backups", change: "short retention and no verification",
+    mutation: (r) => mutate(r, service("backup"), (d) => {
+      setLabel(d, "dean.backup.retention-days", "3");
+      setLabel(d, "dean.backup.verify", undefined);
+    }),
+    caught: ["production-backups @ dean-backup-job"], message: /retention is 3 days .*; verification is off/,
+  },
+  {
+    policy: "data-volume-retained", change: "the production data volume unprotected",
+    mutation: (r) => replace(r, "dean-postgres-data", (d) => {
+      d.protect = false;
+    }),
+    caught: ["data-volume-retained @ dean-postgres-data"], message: /it is not protected in production/,
+  },
+];
+
+describe.each([
+  ["the issue's mutation cases", issueCases],
+  ["each rule's failing case", ruleCases],
+])("%s", (_title, cases) => {
+  test.each(cases)("$policy catches $change", async ({ policy, mutation, caught, message }) => {
+    expect(ofPolicy(baseline, policy)).toEqual([]);
+    const found = added(await check(pack, mutation(prod)), baseline);
+    expect(where(found)).toEqual(caught);
+    expect(found.every((diagnostic) => diagnostic.level === "mandatory")).toBe(true);
+    if (message) expect(found[0].message).toMatch(message);
+  });
+});
+
+describe("rules that depend on the stack", () => {
+  test("raising replicas breaks the budget at the 4th replica, and the message shows the sum", async () => {
+    let replicas = 3;
+    let budget: ReturnType<typeof ofPolicy> = [];
+    while (budget.length === 0 && replicas < 10) {
+      replicas++;
+      budget = ofPolicy(await check(pack, withReplicas(prod, replicas)), "connection-budget");
+    }
+    expect(replicas).toBe(4);
+    expect(budget[0].message).toContain("4 replicas x 8 workers x (5 pool + 2 overflow) = 224 + 2 backup + 5 admin reserve + 3 superuser reserved = 234 > max_connections 200");
+  });
+
+  test("dev needs no backups and no protected volume; prod needs both", async () => {
+    const devVariant = withoutBackups(mutate(dev, ofType(VOLUME), (d) => {
+      d.protect = false;
+    }));
+    expect(where(mandatory(await check(pack, devVariant, { stack: "dev" })))).toEqual([]);
+  });
+
+  test("the secrets of a plain-text password never appear in a message", async () => {
+    const run = await check(pack, mutate(prod, service("postgres"), (d) => setEnv(d, "POSTGRES_PASSWORD", "hunter2hunter2")));
+    expect(JSON.stringify(run.diagnostics)).not.toContain("hunter2hunter2");
+    expect(where(ofPolicy(run, "credentials-generated"))).toEqual(["credentials-generated @ dean-postgres-server"]);
+  });
+
+  test("container-hardening is advisory: a hardened container has no finding, the others do not fail the run", async () => {
+    expect(ofPolicy(baseline, "container-hardening").every((d) => d.level === "advisory")).toBe(true);
+    expect(where(ofPolicy(baseline, "container-hardening"))).toContain("container-hardening @ dean-orchestrator-1");
+    const hardened = mutate(prod, named("dean-orchestrator-1"), (d) => {
+      setProp(d, "readOnly", true);
+      setProp(d, "ulimits", [{ name: "nproc", soft: 512, hard: 512 }]);
+    });
+    expect(where(ofPolicy(await check(pack, hardened), "container-hardening"))).not.toContain("container-hardening @ dean-orchestrator-1");
+    // The migration's `docker run` carries the replicas' limits; one without them is advised.
+    const migration = (d: { urn: string }) => d.urn.endsWith("::dean-orchestrator-migration");
+    expect(ofPolicy(baseline, "container-hardening").filter(migration)).toEqual([]);
+    const unlimited = mutate(prod, named("dean-orchestrator-migration"), (d) => {
+      setProp(d, "create", "docker run --rm --network dean-backend -e DATABASE_URL sha256:abc python -m alembic upgrade head");
+    });
+    expect(ofPolicy(await check(pack, unlimited), "container-hardening").find(migration)?.message).toMatch(/without --memory, --cpus/);
+  });
+
+  test("every rule names types the program really declares", () => {
+    const types = new Set(prod.map((resource) => resource.type));
+    for (const type of [CONTAINER, VOLUME, REMOTE_IMAGE, COMMAND]) expect(types).toContain(type);
+  });
+});
