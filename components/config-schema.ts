@@ -83,6 +83,8 @@ export const orchestratorSchema = z.strictObject({
   dbPoolTimeoutSeconds: intBetween(1, 600).default(30),
   /** Command run once per image change, after the pre-upgrade backup, before replicas change. */
   migrationCommand: z.array(z.string().min(1)).min(1).default(["python", "-m", "alembic", "upgrade", "head"]),
+  /** Publishes replica 1 on 127.0.0.1:<port> (never another address), for diagnostics and benchmarks. */
+  directHostPort: port.optional(),
   /** Seconds a new replica may take to turn healthy before the update fails. */
   healthTimeoutSeconds: intBetween(10, 900).default(120),
   resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512 }),

@@ -107,6 +107,9 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
           { name: args.backendNetwork },
           { name: args.frontendNetwork, aliases: [ORCHESTRATOR_ALIAS] },
         ],
+        ports: index === 1 && settings.directHostPort !== undefined
+          ? [{ internal: settings.port, external: settings.directHostPort, ip: "127.0.0.1" }]
+          : [],
         healthcheck: { tests: healthProbe(settings.port), interval: "10s", timeout: "5s", retries: 3, startPeriod: "20s" },
         wait: true,
         waitTimeout: settings.healthTimeoutSeconds,

@@ -171,6 +171,13 @@ describe("orchestrator", () => {
     }
   });
 
+  it("publishes replica 1 on loopback only when a direct port is configured", async () => {
+    const direct = await runStack("dev", { orchestrator: { replicas: 2, directHostPort: 18082 } });
+    const [first, second] = [direct.named("dean-dev-orchestrator-1"), direct.named("dean-dev-orchestrator-2")];
+    expect(first.inputs.ports).toEqual([expect.objectContaining({ internal: 8082, external: 18082, ip: "127.0.0.1" })]);
+    expect(second.inputs.ports ?? []).toEqual([]);
+  });
+
   it("migrates with the image, passing credentials by environment, never on the command line", () => {
     const migration = prod.ofType(COMMAND).find((command) => command.name.endsWith("-migration"));
     expect(migration).toBeDefined();

@@ -28,9 +28,11 @@ export class StackProgram {
     return this.resources.filter((resource) => resource.type === type);
   }
 
-  /** Containers carrying the `dean.service` label. */
+  /** Containers carrying the `dean.service` label, by name (registration order is async). */
   containers(service: string): DeclaredResource[] {
-    return this.ofType(CONTAINER).filter((container) => labelsOf(container)["dean.service"] === service);
+    return this.ofType(CONTAINER)
+      .filter((container) => labelsOf(container)["dean.service"] === service)
+      .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   }
 
   container(service: string): DeclaredResource {
