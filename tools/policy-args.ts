@@ -3,13 +3,14 @@ import type { PolicyCheckOptions } from "./policy-run";
 
 /** Command-line arguments of `npm run policy`. */
 
-export const USAGE = `Usage: npm run policy -- --stack <name> [--config <policy-pack-config.json>] [--json] [--launcher pulumi|tsx]
+export const USAGE = `Usage: npm run policy -- --stack <name> [--stack-file <file>] [--config <policy-pack-config.json>] [--json] [--launcher pulumi|tsx]
 
-  --stack     the stack whose Pulumi.<name>.yaml is evaluated (dev, prod, ...)
-  --config    policy settings and levels, the file format of --policy-pack-config
-  --json      machine-readable output
-  --launcher  pulumi (default: boots the pack as \`pulumi preview --policy-pack\` does, with ts-node
-              type checking) or tsx (the same pack transpiled by tsx: faster on a cold cache)
+  --stack       the stack whose Pulumi.<name>.yaml is evaluated (dev, prod, ...)
+  --stack-file  evaluate this config file instead of Pulumi.<name>.yaml (what-if checks, benchmarks)
+  --config      policy settings and levels, the file format of --policy-pack-config
+  --json        machine-readable output
+  --launcher    pulumi (default: boots the pack as \`pulumi preview --policy-pack\` does, with ts-node
+                type checking) or tsx (the same pack transpiled by tsx: faster on a cold cache)
 `;
 
 export class UsageError extends Error {}
@@ -23,7 +24,7 @@ export function parseArguments(argv: readonly string[]): PolicyCheckOptions | "h
     const [flag, inline] = argv[index].split(/=(.*)/s, 2);
     if (flag === "--json" && inline === undefined) {
       json = true;
-    } else if (["--stack", "--config", "--launcher"].includes(flag)) {
+    } else if (["--stack", "--stack-file", "--config", "--launcher"].includes(flag)) {
       const value = inline ?? argv[++index];
       if (value === undefined || value === "" || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
       values.set(flag, value);
@@ -35,5 +36,5 @@ export function parseArguments(argv: readonly string[]): PolicyCheckOptions | "h
   if (!stack) throw new UsageError("--stack is required");
   const launcher = values.get("--launcher") ?? "pulumi";
   if (!(PACK_LAUNCHERS as readonly string[]).includes(launcher)) throw new UsageError(`--launcher must be one of ${PACK_LAUNCHERS.join(", ")} (got ${launcher})`);
-  return { stack, configFile: values.get("--config"), json, launcher: launcher as PackLauncher };
+  return { stack, stackFile: values.get("--stack-file"), configFile: values.get("--config"), json, launcher: launcher as PackLauncher };
 }

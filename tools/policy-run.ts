@@ -19,6 +19,8 @@ export const EXIT_ERROR = 2;
 
 export interface PolicyCheckOptions {
   readonly stack: string;
+  /** A config file to evaluate instead of Pulumi.<stack>.yaml (benchmarks, what-if checks). */
+  readonly stackFile?: string;
   /** A `--policy-pack-config` file. */
   readonly configFile?: string;
   readonly json?: boolean;
@@ -49,9 +51,9 @@ function readPolicyConfig(file: string | undefined): PolicyPackConfig {
   return parsePolicyPackConfig(text, file);
 }
 
-function readStackConfig(projectDir: string, stack: string): PulumiConfigMap {
+function readStackConfig(file: string): PulumiConfigMap {
   try {
-    return readStackConfigFile(stackFilePath(projectDir, stack));
+    return readStackConfigFile(file);
   } catch (error) {
     throw new CheckError((error as Error).message);
   }
@@ -74,7 +76,7 @@ export async function runPolicyCheck(options: PolicyCheckOptions, io: PolicyChec
   let ownPack: PolicyPackHost | undefined;
   try {
     const policyConfig = readPolicyConfig(options.configFile);
-    const stackConfig = readStackConfig(projectDir, options.stack);
+    const stackConfig = readStackConfig(options.stackFile ?? stackFilePath(projectDir, options.stack));
     const evaluation = await evaluate(io, projectDir, options.stack, stackConfig);
     ownPack = io.pack ? undefined : await startPolicyPack(path.join(projectDir, "policies"), {
       launcher: options.launcher,

@@ -84,6 +84,14 @@ describe("npm run policy, when something is wrong", () => {
     expect(result.err).toBe(`Invalid policy pack config ${file} (1 problem):\n  - connection-budget: "strict" is not an enforcement level (advisory, mandatory, remediate, disabled)\n`);
   });
 
+  test("--stack-file evaluates that file under the stack's name", async () => {
+    const file = path.join(scratch, "what-if.yaml");
+    fs.writeFileSync(file, "config:\n  dean:orchestrator:\n    replicas: 0\n");
+    const result = await runInProcess({ stack: "prod", stackFile: file, projectDir: scratch });
+    expect(result.code).toBe(EXIT_ERROR);
+    expect(result.err).toContain("dean:orchestrator.replicas must be a whole number between 1 and 50 (got 0)");
+  });
+
   test("a stack without a config file exits 2", async () => {
     const result = await runInProcess({ stack: "nowhere", projectDir: scratch });
     expect(result.code).toBe(EXIT_ERROR);
@@ -91,8 +99,9 @@ describe("npm run policy, when something is wrong", () => {
   });
 
   test("arguments: --stack is required, values may be inline, unknown flags are refused", () => {
-    expect(parseArguments(["--stack=prod", "--json"])).toEqual({ stack: "prod", configFile: undefined, json: true, launcher: "pulumi" });
-    expect(parseArguments(["--stack", "dev", "--config", "c.json", "--launcher", "tsx"])).toEqual({ stack: "dev", configFile: "c.json", json: false, launcher: "tsx" });
+    expect(parseArguments(["--stack=prod", "--json"])).toEqual({ stack: "prod", stackFile: undefined, configFile: undefined, json: true, launcher: "pulumi" });
+    expect(parseArguments(["--stack", "dev", "--config", "c.json", "--launcher", "tsx"])).toEqual({ stack: "dev", stackFile: undefined, configFile: "c.json", json: false, launcher: "tsx" });
+    expect(parseArguments(["--stack", "prod", "--stack-file", "/tmp/what-if.yaml"])).toMatchObject({ stack: "prod", stackFile: "/tmp/what-if.yaml" });
     expect(parseArguments(["--help"])).toBe("help");
     expect(() => parseArguments([])).toThrow(new UsageError("--stack is required"));
     expect(() => parseArguments(["--stack"])).toThrow(new UsageError("--stack needs a value"));
