@@ -77,11 +77,22 @@ export async function runPolicyCheck(options: PolicyCheckOptions, io: PolicyChec
   try {
     const policyConfig = readPolicyConfig(options.configFile);
     const stackConfig = readStackConfig(options.stackFile ?? stackFilePath(projectDir, options.stack));
-    const evaluation = await evaluate(io, projectDir, options.stack, stackConfig);
-    ownPack = io.pack ? undefined : await startPolicyPack(path.join(projectDir, "policies"), {
+    // The pack boots in its own process while the program is evaluated here: on two cores
+    // that halves the wait. A pack that failed to start is reported after the evaluation.
+    const starting = io.pack ? undefined : startPolicyPack(path.join(projectDir, "policies"), {
       launcher: options.launcher,
       env: { PULUMI_PROJECT: PROJECT, PULUMI_STACK: options.stack, PULUMI_NODEJS_PROJECT: PROJECT, PULUMI_NODEJS_STACK: options.stack, PULUMI_DRY_RUN: "true" },
     });
+    // Handled here so an early failure is not an unhandled rejection; awaited below.
+    starting?.catch(() => undefined);
+    let evaluation: ProgramEvaluation;
+    try {
+      evaluation = await evaluate(io, projectDir, options.stack, stackConfig);
+    } catch (error) {
+      await starting?.then((host) => host.close(), () => undefined);
+      throw error;
+    }
+    ownPack = starting ? await starting : undefined;
     const pack = io.pack ?? ownPack;
     if (!pack) throw new CheckError("no policy pack");
     const run = await runPolicies(pack, evaluation.resources, {
