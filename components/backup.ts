@@ -104,6 +104,7 @@ export class DeanBackup extends pulumi.ComponentResource {
         startPeriod: `${Math.max(60, 2 * healthInterval)}s`,
       },
       stopTimeout: 30,
+      destroyGraceSeconds: 30,
     }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.databaseReady });
 
     // Runs when the orchestrator image changes (and on first deploy); migrations wait for it.

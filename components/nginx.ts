@@ -96,6 +96,7 @@ export class DeanNginx extends pulumi.ComponentResource {
       // SIGQUIT lets nginx finish the requests in flight.
       stopSignal: "SIGQUIT",
       stopTimeout: 20,
+      destroyGraceSeconds: 20,
     }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["uploads"] });
 
     this.registerOutputs({ containerName: this.container.name, publicUrl: publicUrl(settings) });

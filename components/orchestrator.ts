@@ -116,6 +116,7 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
         // The service needs no Linux capability: it binds an unprivileged port.
         capabilities: { drops: ["ALL"] },
         stopTimeout: 30,
+        destroyGraceSeconds: 30,
       }, { parent: this, dependsOn: [this.migration], additionalSecretOutputs: ["envs"] }));
     }
 

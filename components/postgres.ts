@@ -100,6 +100,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
       // SIGINT is Postgres' fast shutdown: clients are disconnected, nothing is lost.
       stopSignal: "SIGINT",
       stopTimeout: 60,
+      destroyGraceSeconds: 60,
     }, {
       parent: this,
       // One server per data volume and a fixed name: the old one must stop first.
@@ -127,7 +128,13 @@ export class DeanPostgres extends pulumi.ComponentResource {
       superuser: false,
       createDatabase: false,
       createRole: false,
-    }, { ...viaServer, additionalSecretOutputs: ["password"] });
+    }, {
+      ...viaServer,
+      // The role owns the retained database's tables: dropping it would fail (or orphan them).
+      retainOnDelete: true,
+      protect: args.protectData,
+      additionalSecretOutputs: ["password"],
+    });
 
     // Dropping the database would lose its data just like the volume.
     this.database = new postgresql.Database(`${name}-database`, {

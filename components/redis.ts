@@ -57,6 +57,9 @@ export class DeanRedis extends pulumi.ComponentResource {
       },
       wait: true,
       waitTimeout: 120,
+      // Time to write the append-only file before the engine kills it.
+      stopTimeout: 30,
+      destroyGraceSeconds: 30,
     }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs", "uploads"] });
 
     this.registerOutputs({ containerName: this.container.name });

@@ -1,0 +1,43 @@
+import { spawnSync } from "node:child_process";
+
+/**
+ * The e2e tier needs a running Docker engine, the docker CLI (the program's local commands
+ * call it) and the locally built images. Under CI=true a missing prerequisite is a failing
+ * test with a clear message, never a skip; elsewhere the suite is skipped with that message.
+ */
+
+const CHECK_TIMEOUT_MS = 20_000;
+
+function docker(args: readonly string[]): { ok: boolean; output: string } {
+  const result = spawnSync("docker", args, { encoding: "utf8", timeout: CHECK_TIMEOUT_MS });
+  if (result.error) return { ok: false, output: result.error.message };
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+/** What is missing for the e2e tier, or undefined when everything is there. */
+export function missingPrerequisite(images: readonly string[]): string | undefined {
+  const engine = docker(["info", "--format", "{{.ServerVersion}}"]);
+  if (!engine.ok) return `no Docker engine answers (docker info: ${engine.output}); start it with: bash scripts/setup-test-host.sh`;
+  const missing = images.filter((image) => !docker(["image", "inspect", "--format", "{{.Id}}", image]).ok);
+  if (missing.length > 0) return `images missing on the Docker host: ${missing.join(", ")}; build them with: bash scripts/setup-test-host.sh`;
+  return undefined;
+}
+
+/** describe() for the e2e suite: runs it, fails it (CI) or skips it, by the prerequisites. */
+export function describeWithDocker(title: string, images: readonly string[], body: () => void): void {
+  const problem = missingPrerequisite(images);
+  if (problem === undefined) {
+    describe(title, body);
+    return;
+  }
+  if (process.env.CI === "true") {
+    describe(title, () => {
+      test("has a Docker engine and the local images", () => {
+        throw new Error(`${title}: ${problem}`);
+      });
+    });
+    return;
+  }
+  console.warn(`SKIPPED ${title}: ${problem}`);
+  describe.skip(title, body);
+}
