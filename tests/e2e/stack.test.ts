@@ -11,7 +11,7 @@ import { describeWithDocker } from "./harness/engine-check";
 import { header, jsonBody, type HttpResponse } from "./harness/http";
 import { shortLivedToken, signHs256 } from "./harness/jwt";
 import { type ConfigOverrides, deepMerge, e2eInstanceName } from "./harness/stack-config";
-import { sleep, waitFor } from "./harness/wait";
+import { sleep, waitFor } from "../support/wait";
 import { Backups, type Dump } from "./support/backups";
 import { containerEnv, serviceContainers, waitForHealth } from "./support/containers";
 import { clientAddressSeenByNginx } from "./support/nginx-log";

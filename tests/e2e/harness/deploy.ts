@@ -8,7 +8,7 @@ import { planChange } from "./planner/diff";
 import { type Applied, type AppliedResource, describeResource, providerUrn, type Registration } from "./resource";
 import { type ConfigOverrides, E2E_STACK, e2eConfig } from "./stack-config";
 import { StackState } from "./state";
-import { sleep } from "./wait";
+import { sleep } from "../../support/wait";
 
 /**
  * Deploys the real program to the local Docker engine the way `pulumi up` would, without the

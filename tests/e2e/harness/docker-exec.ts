@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { docker } from "./docker-client";
-import { sleep } from "./wait";
+import { sleep } from "../../support/wait";
 
 /** `docker exec` through the Engine API, bounded in time, with stdout, stderr and exit code. */
 

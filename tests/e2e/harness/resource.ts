@@ -1,4 +1,4 @@
-import type { MockedResource } from "../../../tools/mock-program";
+import type { DeclaredResource, MockedResource } from "../../../tools/mock-program";
 
 /**
  * What the deploy harness keeps per resource, as the Pulumi engine keeps it in a stack's
@@ -10,23 +10,12 @@ import type { MockedResource } from "../../../tools/mock-program";
 export type Registration = MockedResource;
 
 /** A resource the harness has applied to the Docker engine / PostgreSQL. */
-export interface AppliedResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
-  readonly custom: boolean;
-  readonly inputs: Record<string, unknown>;
+export interface AppliedResource extends Pick<DeclaredResource,
+  "urn" | "type" | "name" | "custom" | "inputs" | "parent" | "dependencies" | "provider" | "protect" | "retainOnDelete" | "deleteBeforeReplace"> {
   /** What dependents saw: the provider's computed outputs (container name, image ID, stdout...). */
   readonly outputs: Record<string, unknown>;
   /** Engine-side identity the harness needs to delete it (container ID, network ID, ...). */
   readonly physicalId: string;
-  readonly parent: string;
-  readonly dependencies: readonly string[];
-  /** "<provider urn>::<id>" or "" for the default provider. */
-  readonly provider: string;
-  readonly protect: boolean;
-  readonly retainOnDelete: boolean;
-  readonly deleteBeforeReplace: boolean;
 }
 
 /** Result of creating or updating a resource for real. */

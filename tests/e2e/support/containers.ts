@@ -1,6 +1,6 @@
 import { containerCondition, type HealthStatus } from "../harness/container-health";
 import { docker } from "../harness/docker-client";
-import { waitFor } from "../harness/wait";
+import { waitFor } from "../../support/wait";
 
 /** The running containers of one service of the e2e instance (by label), and their health. */
 

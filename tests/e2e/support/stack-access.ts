@@ -3,7 +3,7 @@ import { parseStackConfig, rawSettingsFromPulumiConfig, type StackConfig } from 
 import type { E2eStack } from "../harness/deploy";
 import { header, httpRequest, httpsRequest, type HttpResponse, type RequestOptions } from "../harness/http";
 import { e2eConfig } from "../harness/stack-config";
-import { sleep } from "../harness/wait";
+import { sleep } from "../../support/wait";
 
 /**
  * How the scenarios reach the deployed stack: its validated settings, its TLS certificate (from

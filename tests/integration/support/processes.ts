@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { GiveUp, waitFor } from "../../support/wait";
 
 /** A loopback port nothing listens on right now. */
 export async function freePort(): Promise<number> {
@@ -17,29 +18,8 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
-/** Thrown by a waitFor probe to stop waiting at once (e.g. the awaited server has exited). */
-export class GiveUp extends Error {}
-
-/** Polls `probe` until it returns a value, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof GiveUp) throw error;
-      lastError = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ""}`);
-}
+export { GiveUp, sleep, waitFor } from "../../support/wait";
 
 /** True while a TCP connection to 127.0.0.1:port is accepted. */
 export function portAcceptsConnections(port: number): Promise<boolean> {

@@ -1,4 +1,4 @@
-/** Bounded waiting: every loop of the e2e tier has a deadline and a fixed poll interval. */
+/** Bounded waiting for the integration and e2e tiers: every loop has a deadline and a fixed poll interval. */
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -8,7 +8,7 @@ export function sleep(ms: number): Promise<void> {
 export class GiveUp extends Error {}
 
 /** Polls `probe` until it returns a value other than undefined, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, intervalMs = 500): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
