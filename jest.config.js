@@ -14,6 +14,8 @@ module.exports = {
   // Evaluating the program loads a fresh Pulumi runtime (1-2 s each, more on a loaded
   // 2-core machine); the limit only guards against hangs, benchmarks measure speed.
   testTimeout: 120000,
+  // Jest's default (cores - 1) runs one worker on these 2-core machines: every core it is.
+  maxWorkers: "100%",
   projects: [
     tier("unit"),
     tier("policies"),
