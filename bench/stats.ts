@@ -37,3 +37,19 @@ export function linearFit(points: readonly { x: number; y: number }[]): { slope:
   const ssResidual = points.reduce((sum, p) => sum + (p.y - (intercept + slope * p.x)) ** 2, 0);
   return { slope, intercept, r2: ssTotal === 0 ? 1 : 1 - ssResidual / ssTotal };
 }
+
+export interface LatencyFigures {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly average: number;
+  readonly count: number;
+}
+
+/** Percentiles and mean of one run's latencies (ms). */
+export function latencyFigures(values: readonly number[]): LatencyFigures {
+  if (values.length === 0) throw new Error("no latencies: the run received no responses");
+  const sorted = [...values].sort((a, b) => a - b);
+  const average = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), average, count: sorted.length };
+}

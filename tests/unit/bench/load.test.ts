@@ -1,0 +1,106 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { answered, assertLoopback, failedRequests, isFailedStatus, msToQuietPoint, runLoad } from "../../../bench/load";
+
+/** runLoad against a local server on 127.0.0.1 whose answers the test chooses. */
+
+describe("bounded load through autocannon", () => {
+  let server: http.Server;
+  let url: string;
+  let answer: (count: number) => number | "close" | "reset";
+  let received = 0;
+
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      received++;
+      const status = answer(received);
+      if (status === "close") {
+        request.socket.end();
+        return;
+      }
+      if (status === "reset") {
+        request.socket.resetAndDestroy();
+        return;
+      }
+      response.writeHead(status, { "content-type": "text/plain" }).end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/evolution/trials`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  beforeEach(() => {
+    received = 0;
+  });
+
+  test("counts every status and keeps one latency per answered request", async () => {
+    answer = (count) => (count % 4 === 0 ? 429 : count % 5 === 0 ? 502 : 200);
+    const result = await runLoad({ url, rate: 20, seconds: 2, connections: 1 });
+    expect(result.errors).toBe(0);
+    expect(answered(result)).toBe(result.completed);
+    expect(result.latenciesMs).toHaveLength(result.completed);
+    // Every request counted as sent reached the server; autocannon may send one more per
+    // connection as it stops, which it never counts and never waits for.
+    expect(received - result.sent).toBeGreaterThanOrEqual(0);
+    expect(received - result.sent).toBeLessThanOrEqual(1);
+    expect(result.statuses[429]).toBeGreaterThan(0);
+    expect(result.statuses[502]).toBeGreaterThan(0);
+    // 429 is the limit working, not a failure; 502 is a failure.
+    expect(failedRequests(result)).toBe(result.statuses[502] + result.unanswered);
+    // autocannon paces per second: 2 s at 20 r/s is two or three seconds' worth at most.
+    expect(received).toBeGreaterThanOrEqual(20);
+    expect(received).toBeLessThanOrEqual(60);
+  });
+
+  test("a reset connection is an error and a failure, with its time window", async () => {
+    answer = (count) => (count === 3 || count === 6 ? "reset" : 200);
+    const result = await runLoad({ url, rate: 10, seconds: 2, connections: 1 });
+    expect(result.errors).toBe(2);
+    expect(failedRequests(result)).toBe(2 + result.unanswered);
+    expect(result.failureWindowSeconds).toBeGreaterThan(0);
+    expect(result.completed).toBe(result.latenciesMs.length + result.errors);
+  });
+
+  test("a request lost to a cleanly closed connection is counted as unanswered", async () => {
+    answer = (count) => (count === 3 ? "close" : 200);
+    const result = await runLoad({ url, rate: 10, seconds: 2, connections: 2 });
+    expect(result.errors).toBe(0);
+    expect(result.unanswered).toBeGreaterThanOrEqual(1);
+    expect(result.unanswered).toBeLessThanOrEqual(1 + 2);
+    expect(result.sent).toBe(result.completed + result.unanswered);
+  });
+
+  test("`until` ends the load early, between two seconds' requests, so none is cut off", async () => {
+    answer = () => 200;
+    for (const stopAfterMs of [1000, 1500, 2100]) {
+      const started = Date.now();
+      const result = await runLoad({ url, rate: 10, seconds: 60, connections: 2, until: new Promise((resolve) => setTimeout(resolve, stopAfterMs)) });
+      expect(Date.now() - started).toBeLessThan(stopAfterMs + 3000);
+      expect(result.statuses[200]).toBeGreaterThan(0);
+      expect(result.unanswered).toBe(0);
+      expect(failedRequests(result)).toBe(0);
+    }
+  });
+
+  test("the quiet point is 600 ms into the load's current second", () => {
+    expect([0, 100, 600, 601, 1599, 2600].map(msToQuietPoint)).toEqual([600, 500, 0, 999, 1, 0]);
+  });
+
+  test("traffic to anything but 127.0.0.1, or without bounds, is refused before a request is sent", async () => {
+    expect(() => assertLoopback("https://localhost:18443/")).toThrow(/127\.0\.0\.1 only/);
+    expect(() => assertLoopback("http://10.0.0.1/")).toThrow(/got 10\.0\.0\.1/);
+    await expect(runLoad({ url: "http://192.0.2.1:80/", rate: 1, seconds: 1, connections: 1 })).rejects.toThrow(/127\.0\.0\.1 only/);
+    answer = () => 200;
+    const invalid = runLoad({ url, rate: 1000, seconds: 1000, connections: 0 });
+    await expect(invalid).rejects.toThrow(/rate must be 1\.\.200 .*seconds must be 1\.\.300 .*connections must be/);
+    expect(received).toBe(0);
+  });
+
+  test("only non-2xx, non-429 statuses are failures", () => {
+    expect([200, 204, 429].map(isFailedStatus)).toEqual([false, false, false]);
+    expect([301, 401, 500, 502, 503, 504].map(isFailedStatus)).toEqual([true, true, true, true, true, true]);
+  });
+});
