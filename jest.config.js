@@ -21,5 +21,13 @@ module.exports = {
     tier("policies"),
     tier("integration"),
     tier("e2e"),
+    // Not a test tier: benchmarks 2-5 (bench/stack.bench.ts) need the deploy harness's isolated
+    // module registries, so `npm run bench` runs them through jest. Never part of `npm test`.
+    {
+      displayName: "bench",
+      testEnvironment: "node",
+      transform,
+      testMatch: ["<rootDir>/bench/**/*.bench.ts"],
+    },
   ],
 };

@@ -11,13 +11,15 @@ import { linearFit, summarize, type Summary } from "./stats";
  * (`npm run policy`) for the prod config at several replica counts.
  */
 
+/** Issue 6's counts, plus 50: the schema's maximum, since it refuses 100 (see `refused`). */
 export const PLAN_REPLICAS = [1, 3, 10, 30, 50, 100] as const;
-/** The schema's bound on dean:orchestrator.replicas (components/config-schema.ts). */
-const MAX_REPLICAS = 50;
+
+/** The check's exit code for a config it refuses (tools/policy-check.ts), before any resource. */
+const CONFIG_REFUSED_EXIT = 2;
 
 export interface PlanCostPoint {
   readonly replicas: number;
-  /** Set when the config itself refuses this count: nothing to measure. */
+  /** The check's own message when the config refuses this count: nothing to plan. */
   readonly refused?: string;
   readonly wallSeconds?: Summary;
   readonly peakRssMiB?: Summary;
@@ -26,6 +28,12 @@ export interface PlanCostPoint {
 
 export interface PlanCostResult {
   readonly points: PlanCostPoint[];
+  /**
+   * Start-up that every check pays before planning anything: tsx starting (it runs the check
+   * in a child process with its loader), and plain Node loading @pulumi/pulumi and the four
+   * provider SDKs. The policy pack's process loads @pulumi/policy and @pulumi/pulumi again.
+   */
+  readonly startup: { readonly tsxSeconds: Summary; readonly sdkLoadSeconds: Summary };
   /** Seconds per extra replica, from the medians (least squares over the measured counts). */
   readonly slopeSecondsPerReplica: number;
   readonly r2: number;
@@ -44,10 +52,13 @@ function stackFileFor(replicas: number, dir: string): string {
   return file;
 }
 
+const TSX = path.join(PROJECT_DIR, "node_modules/.bin/tsx");
+const SDK_PACKAGES = ["@pulumi/pulumi", "@pulumi/docker", "@pulumi/postgresql", "@pulumi/random", "@pulumi/command"];
+
 /** One run in a fresh process, timed by GNU time (max RSS of the largest process). */
-function runOnce(stackFile: string): { wallSeconds: number; peakRssMiB: number; exitCode: number; stderr: string } {
+function runOnce(stackFile: string): { wallSeconds: number; peakRssMiB: number; exitCode: number; stdout: string; stderr: string } {
   const started = process.hrtime.bigint();
-  const result = spawnSync("/usr/bin/time", ["-f", "DEAN_MAXRSS_KB=%M", path.join(PROJECT_DIR, "node_modules/.bin/tsx"), "tools/policy-check.ts", "--stack", "prod", "--stack-file", stackFile, "--launcher", "tsx", "--json"], {
+  const result = spawnSync("/usr/bin/time", ["-f", "DEAN_MAXRSS_KB=%M", TSX, "tools/policy-check.ts", "--stack", "prod", "--stack-file", stackFile, "--launcher", "tsx", "--json"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     timeout: 300_000,
@@ -55,21 +66,45 @@ function runOnce(stackFile: string): { wallSeconds: number; peakRssMiB: number; 
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = /DEAN_MAXRSS_KB=(\d+)/.exec(result.stderr ?? "");
   if (!rss) throw new Error(`plan run printed no memory figure: ${result.stderr}`);
-  return { wallSeconds, peakRssMiB: Number(rss[1]) / 1024, exitCode: result.status ?? -1, stderr: result.stderr };
+  return { wallSeconds, peakRssMiB: Number(rss[1]) / 1024, exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Wall time of one short process (a start-up component), in seconds. */
+function timeProcess(command: string, args: readonly string[]): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, [...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function measureStartup(runs: number, log: (line: string) => void): PlanCostResult["startup"] {
+  const loadSdks = SDK_PACKAGES.map((name) => `require(${JSON.stringify(name)});`).join(" ");
+  const tsx: number[] = [];
+  const sdk: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    tsx.push(timeProcess(TSX, ["-e", "0"]));
+    sdk.push(timeProcess(process.execPath, ["-e", loadSdks]));
+    log(`plan cost: start-up, run ${run}: tsx ${tsx[run - 1].toFixed(2)} s, SDK load ${sdk[run - 1].toFixed(2)} s`);
+  }
+  return { tsxSeconds: summarize(tsx), sdkLoadSeconds: summarize(sdk) };
 }
 
 export function measurePlanCost(runs: number, log: (line: string) => void): PlanCostResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dean-bench-plan-"));
   try {
+    // One unrecorded run first, so that the first count does not also pay for a cold file cache.
+    runOnce(stackFileFor(PLAN_REPLICAS[0], dir));
     const points: PlanCostPoint[] = PLAN_REPLICAS.map((replicas) => {
-      if (replicas > MAX_REPLICAS) {
-        return { replicas, refused: `dean:orchestrator.replicas is bounded to 1..${MAX_REPLICAS} by the config schema`, raw: [] };
-      }
       const file = stackFileFor(replicas, dir);
       const raw = [];
       for (let run = 1; run <= runs; run++) {
-        const { stderr, ...measured } = runOnce(file);
-        if (measured.exitCode !== 0) throw new Error(`plan check for ${replicas} replicas exited ${measured.exitCode}: ${stderr}`);
+        const { stdout, stderr, ...measured } = runOnce(file);
+        const problem = /^\s*- (dean:orchestrator\.replicas .*)$/m.exec(`${stdout}\n${stderr}`);
+        if (run === 1 && measured.exitCode === CONFIG_REFUSED_EXIT && problem) {
+          log(`plan cost: ${replicas} replicas refused by the config: ${problem[1]}`);
+          return { replicas, refused: problem[1], raw: [measured] };
+        }
+        if (measured.exitCode !== 0) throw new Error(`plan check for ${replicas} replicas exited ${measured.exitCode}: ${stdout}${stderr}`);
         raw.push(measured);
         log(`plan cost: ${replicas} replicas, run ${run}: ${measured.wallSeconds.toFixed(2)} s, ${measured.peakRssMiB.toFixed(0)} MiB`);
       }
@@ -80,9 +115,10 @@ export function measurePlanCost(runs: number, log: (line: string) => void): Plan
         peakRssMiB: summarize(raw.map((r) => r.peakRssMiB)),
       };
     });
+    const startup = measureStartup(runs, log);
     const measured = points.filter((point) => point.wallSeconds !== undefined);
     const fit = linearFit(measured.map((point) => ({ x: point.replicas, y: point.wallSeconds?.median ?? 0 })));
-    return { points, slopeSecondsPerReplica: fit.slope, r2: fit.r2 };
+    return { points, startup, slopeSecondsPerReplica: fit.slope, r2: fit.r2 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

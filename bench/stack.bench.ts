@@ -1,0 +1,62 @@
+import * as fs from "node:fs";
+import { removeInstanceObjects } from "../tests/e2e/harness/cleanup";
+import { E2eStack } from "../tests/e2e/harness/deploy";
+import { missingPrerequisite } from "../tests/e2e/harness/engine-check";
+import { e2eInstanceName } from "../tests/e2e/harness/stack-config";
+import { e2eSettings } from "../tests/e2e/support/stack-access";
+import { machineInfo } from "./machine";
+import type { BenchmarkName, Section, StackSections } from "./results";
+import { measureAvailability } from "./stack/availability";
+import { measureBackupCost } from "./stack/backup-cost";
+import { BENCH_OVERRIDES, benchConfig, MEASURED_LIMIT, progress } from "./stack/bench-stack";
+import { measureProxyOverhead } from "./stack/proxy-overhead";
+import { measureRateLimit } from "./stack/rate-limit";
+import { readStackOptions } from "./stack-options";
+
+/**
+ * Benchmarks 2-5 on the e2e stack. They run under jest only because the deploy harness
+ * evaluates the program once per deploy in an isolated module registry (jest.isolateModulesAsync);
+ * started by bench/main.ts (`npm run bench`), which writes the report. Each finished section is
+ * written to DEAN_BENCH_STACK_OUT at once, so a later failure loses nothing already measured.
+ */
+
+const options = readStackOptions(process.env);
+const INSTANCE = e2eInstanceName();
+
+jest.setTimeout(4 * 3600_000);
+
+/** Runs one benchmark if it was asked for, stamped with when and where it ran. */
+async function measured<T>(name: BenchmarkName, measure: () => Promise<T>): Promise<Section<T> | undefined> {
+  if (!options.only.includes(name)) return undefined;
+  const measuredAt = new Date().toISOString();
+  const machine = machineInfo();
+  progress(`${name}: ${options.runs} runs`);
+  return { measuredAt, machine, runs: options.runs, result: await measure() };
+}
+
+test("stack benchmarks", async () => {
+  const problem = missingPrerequisite(Object.values(e2eSettings().images));
+  if (problem) throw new Error(`the stack benchmarks need the Docker host: ${problem}`);
+  const sections: StackSections = {};
+  const save = (): void => fs.writeFileSync(options.outFile, `${JSON.stringify(sections, null, 2)}\n`);
+
+  await removeInstanceObjects(INSTANCE);
+  try {
+    progress("deploying the bench stack (e2e config, rate limit lifted, replica 1 on 127.0.0.1)");
+    const stack = await E2eStack.up(BENCH_OVERRIDES);
+    sections.proxy = await measured("proxy", () => measureProxyOverhead(stack, options.runs));
+    save();
+    sections.availability = await measured("availability", () => measureAvailability(stack, options.runs));
+    save();
+    sections.rateLimit = await measured("rateLimit", async () => {
+      progress(`deploying the measured limit: ${JSON.stringify(MEASURED_LIMIT)}`);
+      await stack.update(benchConfig({ nginx: { rateLimit: MEASURED_LIMIT } }));
+      return measureRateLimit(stack, options.runs);
+    });
+    save();
+    sections.backup = await measured("backup", () => measureBackupCost(stack, options.runs, options.databaseMiB));
+    save();
+  } finally {
+    await removeInstanceObjects(INSTANCE);
+  }
+});

@@ -1,0 +1,97 @@
+import type { E2eStack } from "../../tests/e2e/harness/deploy";
+import { docker } from "../../tests/e2e/harness/docker-client";
+import { e2eInstanceName } from "../../tests/e2e/harness/stack-config";
+import { serviceContainers, waitForHealth } from "../../tests/e2e/support/containers";
+import { sleep } from "../../tests/support/wait";
+import { answered, failedRequests, runLoad } from "../load";
+import type { AvailabilityPhase, AvailabilityPhaseName, AvailabilityResult, AvailabilityRun } from "../results";
+import { authorization, benchConfig, NGINX_TRIALS_URL, progress } from "./bench-stack";
+
+/**
+ * Benchmark 4: failed requests (non-2xx non-429, or no answer) under a steady 20 r/s through
+ * nginx, rate limit lifted, while the stack scales 1 -> 3 replicas, one of the three is
+ * restarted, and it scales back 3 -> 1. Load runs a few seconds before and after each change.
+ * Each run also changes nginx's config once (a deny rule for a TEST-NET-1 address, which no
+ * traffic here comes from, added or removed): not a target, but it measures the gap that
+ * replacing the nginx container leaves.
+ */
+
+/** RFC 5737 documentation address: denying it changes nginx.conf and nothing else. */
+const UNUSED_ADDRESS = "192.0.2.1";
+
+const RATE = 20;
+/** Several connections so that one slow request does not hold back the rest of the load. */
+const CONNECTIONS = 4;
+const LEAD_MS = 3000;
+const TAIL_MS = 5000;
+/** The longest a phase's load may run whatever happens to the change. */
+const MAX_PHASE_SECONDS = 240;
+const HEALTHY_WITHIN_MS = 120_000;
+
+async function underLoad(stack: E2eStack, phase: AvailabilityPhaseName, change: () => Promise<void>): Promise<AvailabilityPhase> {
+  let stopLoad: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stopLoad = resolve;
+  });
+  const load = runLoad({ url: NGINX_TRIALS_URL, rate: RATE, seconds: MAX_PHASE_SECONDS, connections: CONNECTIONS, headers: authorization(stack), until: stopped });
+  await sleep(LEAD_MS);
+  const started = Date.now();
+  let operationSeconds = 0;
+  try {
+    await change();
+    operationSeconds = (Date.now() - started) / 1000;
+    await sleep(TAIL_MS);
+  } finally {
+    stopLoad();
+  }
+  const result = await load;
+  const maxLatencyMs = result.latenciesMs.reduce((max, value) => Math.max(max, value), 0);
+  return {
+    phase,
+    operationSeconds,
+    requests: result.completed,
+    answered: answered(result),
+    failed: failedRequests(result),
+    statuses: result.statuses,
+    errors: result.errors,
+    unanswered: result.unanswered,
+    maxLatencyMs,
+    failureWindowSeconds: result.failureWindowSeconds,
+  };
+}
+
+/** Restarts one replica (the last by name) and waits until Docker reports it healthy again. */
+async function restartOneReplica(): Promise<void> {
+  const replicas = await serviceContainers(e2eInstanceName(), "orchestrator");
+  if (replicas.length !== 3) throw new Error(`expected 3 running replicas before the restart, found ${replicas.length}`);
+  const target = replicas[replicas.length - 1];
+  await docker().getContainer(target.id).restart();
+  await waitForHealth(target.id, "healthy", HEALTHY_WITHIN_MS);
+}
+
+/** Expects the stack at 1 replica (BENCH_OVERRIDES) and leaves it there. */
+export async function measureAvailability(stack: E2eStack, runs: number): Promise<AvailabilityResult> {
+  const results: AvailabilityRun[] = [];
+  for (let run = 1; run <= runs; run++) {
+    // The deny rule the previous run's nginx change left in place: replica changes keep it.
+    const denied = run % 2 === 0 ? [UNUSED_ADDRESS] : [];
+    const phases = [
+      await underLoad(stack, "scale 1 -> 3", async () => {
+        await stack.update(benchConfig({ orchestrator: { replicas: 3 }, nginx: { blockedIps: denied } }));
+      }),
+      await underLoad(stack, "restart 1 of 3 replicas", restartOneReplica),
+      await underLoad(stack, "scale 3 -> 1", async () => {
+        await stack.update(benchConfig({ nginx: { blockedIps: denied } }));
+      }),
+    ];
+    // Odd runs add the deny rule, even runs remove it again.
+    const toggled = denied.length === 0 ? [UNUSED_ADDRESS] : [];
+    const edgeChange = await underLoad(stack, "nginx config change", async () => {
+      await stack.update(benchConfig({ nginx: { blockedIps: toggled } }));
+    });
+    results.push({ phases, edgeChange });
+    const summary = (p: AvailabilityPhase) => `${p.phase}: ${p.failed} failed of ${p.requests} (${p.operationSeconds.toFixed(1)} s)`;
+    progress(`availability run ${run}: ${[...phases, edgeChange].map(summary).join("; ")}`);
+  }
+  return { ratePerSecond: RATE, connections: CONNECTIONS, runs: results };
+}

@@ -1,0 +1,63 @@
+import type { E2eStack } from "../../tests/e2e/harness/deploy";
+import { shortLivedToken } from "../../tests/e2e/harness/jwt";
+import { type ConfigOverrides, deepMerge } from "../../tests/e2e/harness/stack-config";
+import { e2eSettings } from "../../tests/e2e/support/stack-access";
+
+/**
+ * The benchmark stack: the e2e stack (tests/e2e/Pulumi.e2e.yaml, instance dean-e2e, every port
+ * on 127.0.0.1) with these changes. Do not run `npm run bench` and the e2e tier at once: they
+ * share the instance and its ports.
+ */
+
+/** Replica 1 published on 127.0.0.1 for the direct side of the proxy-overhead comparison. */
+export const DIRECT_PORT = 18082;
+
+export const TRIALS_PATH = "/api/evolution/trials";
+
+/** The e2e file's own API limit (1 r/s, burst 5, nodelay): what the rate-limit benchmark measures. */
+export const MEASURED_LIMIT = e2eSettings().nginx.rateLimit;
+
+/**
+ * Rate limit lifted (the schema's maximum) so that load measures the proxy, not the limit;
+ * nginx and the replica one CPU each (the e2e tier's quarter CPU throttles nginx under the
+ * bursts autocannon sends; prod gives them 2 and 4); more CPU and memory for Postgres and
+ * the backup job so that a 1 GB database can be generated, dumped and restored in minutes; scheduled dumps once a day so none runs during a measurement (the
+ * backup container still takes one at start, of a nearly empty database).
+ *
+ * The replicas keep the e2e file's single uvicorn worker: with several, the stand-in's uvicorn
+ * 0.17 (Debian 12) accepts connections on a shared socket without TCP_NODELAY, and every
+ * request after the first on a keep-alive connection stalls ~40 ms (Nagle against delayed
+ * ACKs), which would make the direct side of the proxy comparison measure that instead.
+ */
+export const BENCH_OVERRIDES: ConfigOverrides = {
+  nginx: {
+    rateLimit: { ratePerSecond: 100000, burst: 100000, nodelay: true },
+    resources: { cpus: 1, memoryMiB: 256, reservedCpus: 0.1, reservedMemoryMiB: 32 },
+  },
+  orchestrator: {
+    directHostPort: DIRECT_PORT,
+    resources: { cpus: 1, memoryMiB: 512, reservedCpus: 0.1, reservedMemoryMiB: 96 },
+  },
+  postgres: { maxConnections: 60, resources: { cpus: 1.5, memoryMiB: 1024, reservedCpus: 0.1, reservedMemoryMiB: 96 } },
+  backup: { interval: "24h", resources: { cpus: 1.5, memoryMiB: 512, reservedCpus: 0.1, reservedMemoryMiB: 64 } },
+};
+
+/** BENCH_OVERRIDES plus a change (the harness takes the whole set of overrides each update). */
+export function benchConfig(change: ConfigOverrides = {}): ConfigOverrides {
+  return deepMerge(BENCH_OVERRIDES, change) as ConfigOverrides;
+}
+
+export const NGINX_TRIALS_URL = `https://127.0.0.1:${e2eSettings().nginx.httpsPort}${TRIALS_PATH}`;
+export const DIRECT_TRIALS_URL = `http://127.0.0.1:${DIRECT_PORT}${TRIALS_PATH}`;
+
+const JWT_SECRET = "dean-e2e-secrets-jwt";
+
+/** An Authorization header the orchestrator accepts: HS256 with the stack's generated key. */
+export function authorization(stack: E2eStack): Record<string, string> {
+  return { authorization: `Bearer ${shortLivedToken("bench", stack.state.stringOutput(JWT_SECRET, "result"), 3 * 3600)}` };
+}
+
+/** Progress on stderr, unbuffered (jest holds console output until a test ends). */
+export function progress(line: string): void {
+  process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}

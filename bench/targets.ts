@@ -1,0 +1,83 @@
+import type { BenchResults } from "./results";
+import { summarize } from "./stats";
+
+/**
+ * The targets issue 6 sets, judged against the medians of the measured runs. A target whose
+ * benchmark was not measured is reported as such, never as met.
+ */
+
+export type Verdict = "met" | "missed" | "not measured";
+
+export type TargetId = "planAtThree" | "planGrowth" | "proxyRatio" | "proxyAverage" | "rateLimit" | "availability";
+
+export interface TargetCheck {
+  readonly id: TargetId;
+  readonly target: string;
+  readonly measured: string;
+  readonly verdict: Verdict;
+}
+
+const median = (values: readonly number[]): number => summarize(values).median;
+
+function planAtThree(results: BenchResults): TargetCheck {
+  const target = "plan + policy check, 3 replicas: median under 2 s";
+  const point = results.plan?.result.points.find((p) => p.replicas === 3);
+  if (!point?.wallSeconds) return { id: "planAtThree", target, measured: "-", verdict: "not measured" };
+  return { id: "planAtThree", target, measured: `${point.wallSeconds.median.toFixed(2)} s`, verdict: point.wallSeconds.median < 2 ? "met" : "missed" };
+}
+
+/**
+ * "No worse than linear": the fitted line explains the medians well (r² >= 0.9), or the cost
+ * barely grows at all (the largest median within 25% of the smallest, where r² means nothing).
+ */
+function planGrowth(results: BenchResults): TargetCheck {
+  const target = "plan cost grows no worse than linearly in replicas";
+  const plan = results.plan?.result;
+  const medians = plan?.points.flatMap((p) => (p.wallSeconds ? [p.wallSeconds.median] : [])) ?? [];
+  if (!plan || medians.length < 2) return { id: "planGrowth", target, measured: "-", verdict: "not measured" };
+  const flat = Math.max(...medians) <= 1.25 * Math.min(...medians);
+  const linear = plan.r2 >= 0.9;
+  return {
+    id: "planGrowth",
+    target,
+    measured: `slope ${(plan.slopeSecondsPerReplica * 1000).toFixed(1)} ms/replica, r² ${plan.r2.toFixed(2)}`,
+    verdict: flat || linear ? "met" : "missed",
+  };
+}
+
+function proxyRatio(results: BenchResults): TargetCheck {
+  const target = "p95 through nginx within 1.2x of direct";
+  const runs = results.proxy?.result.runs;
+  if (!runs?.length) return { id: "proxyRatio", target, measured: "-", verdict: "not measured" };
+  const ratio = median(runs.map((run) => run.p95Ratio));
+  return { id: "proxyRatio", target, measured: `x${ratio.toFixed(2)}`, verdict: ratio <= 1.2 ? "met" : "missed" };
+}
+
+function proxyAverage(results: BenchResults): TargetCheck {
+  const target = "average latency through nginx under 200 ms (runbook)";
+  const runs = results.proxy?.result.runs;
+  if (!runs?.length) return { id: "proxyAverage", target, measured: "-", verdict: "not measured" };
+  const average = median(runs.map((run) => run.latency.nginx.average));
+  return { id: "proxyAverage", target, measured: `${average.toFixed(1)} ms`, verdict: average < 200 ? "met" : "missed" };
+}
+
+function rateLimit(results: BenchResults): TargetCheck {
+  const target = "admitted requests within 1 of burst + rate x t";
+  const runs = results.rateLimit?.result.runs;
+  if (!runs?.length) return { id: "rateLimit", target, measured: "-", verdict: "not measured" };
+  const worst = runs.reduce((max, run) => (Math.abs(run.offBy) > Math.abs(max) ? run.offBy : max), 0);
+  return { id: "rateLimit", target, measured: `worst run off by ${worst > 0 ? "+" : ""}${worst}`, verdict: Math.abs(worst) <= 1 ? "met" : "missed" };
+}
+
+function availability(results: BenchResults): TargetCheck {
+  const target = "0 failed requests while scaling 1 -> 3 -> 1 and restarting a replica";
+  const runs = results.availability?.result.runs;
+  if (!runs?.length) return { id: "availability", target, measured: "-", verdict: "not measured" };
+  const failed = runs.flatMap((run) => run.phases).reduce((sum, phase) => sum + phase.failed, 0);
+  const requests = runs.flatMap((run) => run.phases).reduce((sum, phase) => sum + phase.requests, 0);
+  return { id: "availability", target, measured: `${failed} failed of ${requests}`, verdict: failed === 0 ? "met" : "missed" };
+}
+
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  return [planAtThree(results), planGrowth(results), proxyRatio(results), proxyAverage(results), rateLimit(results), availability(results)];
+}

@@ -1,0 +1,35 @@
+import * as path from "node:path";
+import { parseOptions } from "../../../bench/main";
+import { expectedAdmitted } from "../../../bench/stack/rate-limit";
+import { readStackOptions, stackOptionsEnv } from "../../../bench/stack-options";
+
+describe("npm run bench options", () => {
+  test("defaults: every benchmark, 5 runs, a 1 GiB database, the report in docs/", () => {
+    const options = parseOptions([]);
+    expect(options).toMatchObject({ runs: 5, only: ["plan", "proxy", "rateLimit", "availability", "backup"], databaseMiB: 1024 });
+    expect(options.outDir).toBe(path.resolve(__dirname, "../../../docs"));
+  });
+
+  test("the report in docs/ needs at least 5 runs; a scratch directory takes fewer", () => {
+    expect(() => parseOptions(["--runs", "3"])).toThrow(/--runs must be a whole number 5\.\.50 .*\(got 3\)/);
+    expect(parseOptions(["--runs", "1", "--out-dir", "/tmp/bench-scratch"]).runs).toBe(1);
+  });
+
+  test("every bad option is reported at once, with what is allowed", () => {
+    expect(() => parseOptions(["--runs", "x", "--only", "plan,speed", "--db-mib", "5"])).toThrow(
+      /--runs must be.*\(got x\)\n--only takes a comma-separated list of plan, proxy, rateLimit, availability, backup \(got plan,speed\)\n--db-mib must be a whole number 16\.\.8192 \(got 5\)/,
+    );
+  });
+
+  test("the stack benchmarks get their options through the environment, unchanged", () => {
+    const options = { runs: 7, only: ["proxy", "backup"] as const, databaseMiB: 256, outFile: "/tmp/out.json" };
+    expect(readStackOptions(stackOptionsEnv({ ...options, only: [...options.only] }))).toEqual({ ...options, only: ["proxy", "backup"] });
+    expect(() => readStackOptions({})).toThrow(/DEAN_BENCH_STACK_OUT is not set/);
+    expect(() => readStackOptions({ DEAN_BENCH_STACK_OUT: "/tmp/x", DEAN_BENCH_ONLY: "proxy,nope" })).toThrow(/unknown benchmark\(s\) nope/);
+  });
+
+  test("the rate limit should admit the burst plus what the rate refills", () => {
+    expect(expectedAdmitted({ ratePerSecond: 1, burst: 5 }, 10)).toBe(15);
+    expect(expectedAdmitted({ ratePerSecond: 2, burst: 0 }, 10)).toBe(20);
+  });
+});

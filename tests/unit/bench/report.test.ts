@@ -1,0 +1,68 @@
+import { renderReport } from "../../../bench/report";
+import { checkTargets } from "../../../bench/targets";
+import { results } from "./fixtures";
+
+const AT = new Date("2026-11-28T21:00:00Z");
+
+function verdicts(knobs: Parameters<typeof results>[0] = {}): Record<string, string> {
+  return Object.fromEntries(checkTargets(results(knobs)).map((check) => [check.id, check.verdict]));
+}
+
+describe("benchmark targets", () => {
+  test("every target is judged on the medians", () => {
+    expect(verdicts()).toEqual({ planAtThree: "met", planGrowth: "met", proxyRatio: "met", proxyAverage: "met", rateLimit: "met", availability: "met" });
+  });
+
+  test("each target can be missed", () => {
+    expect(verdicts({ planAtThree: 2.4 }).planAtThree).toBe("missed");
+    expect(verdicts({ nginxP95: 6 }).proxyRatio).toBe("missed");
+    expect(verdicts({ nginxP95: 400 }).proxyAverage).toBe("missed");
+    expect(verdicts({ offBy: 2 }).rateLimit).toBe("missed");
+    expect(verdicts({ offBy: -1 }).rateLimit).toBe("met");
+    expect(verdicts({ restartFailures: 1 }).availability).toBe("missed");
+  });
+
+  test("a benchmark not measured is never reported as met", () => {
+    const partial = results();
+    delete partial.proxy;
+    delete partial.plan;
+    const checks = checkTargets(partial);
+    expect(checks.filter((check) => check.verdict === "not measured").map((check) => check.id)).toEqual(["planAtThree", "planGrowth", "proxyRatio", "proxyAverage"]);
+  });
+
+  test("an nginx config change does not count against the replica target", () => {
+    // The fixture's nginx changes fail 30 requests each.
+    expect(verdicts().availability).toBe("met");
+  });
+});
+
+describe("the benchmark report", () => {
+  test("has the date, the machine, and a min / median / max table per benchmark", () => {
+    const report = renderReport(results(), AT);
+    expect(report).toContain("on 2026-11-28");
+    expect(report).toContain("| AMD EPYC | 2 | 24 GiB | Debian GNU/Linux 12 (bookworm) |");
+    for (const heading of ["## 1. Plan cost", "## 2. Proxy overhead", "## 3. Rate-limit precision", "## 4. Availability during change", "## 5. Backup cost"]) {
+      expect(report).toContain(heading);
+    }
+    expect(report.match(/\| min \| median \| max \|/g)?.length).toBeGreaterThanOrEqual(5);
+    expect(report).toContain("| 3 | 1.35 | 1.50 | 1.65 |");
+    expect(report).toContain("| 100 | refused: dean:orchestrator.replicas must be a whole number between 1 and 50 (got 100) |");
+    expect(report).toContain("| job's dump part / bare pg_dump | 1.05 | 1.05 | 1.05 |");
+    expect(report).toContain("Every measured target is met.");
+  });
+
+  test("says plainly which target is missed and why", () => {
+    const report = renderReport(results({ planAtThree: 2.4, restartFailures: 3 }), AT);
+    expect(report).toMatch(/\| plan \+ policy check, 3 replicas: median under 2 s \| 2\.40 s \| \*\*MISSED\*\* \|/);
+    expect(report).toContain("**Plan cost at 3 replicas (2.40 s against 2 s).**");
+    expect(report).toContain("tsx starting takes 1.00 s and Node loading @pulumi/pulumi and the provider SDKs 1.20 s (medians), 2.20 s before the program runs");
+    expect(report).toContain("restart 1 of 3 replicas: 3, 0, 0, 0, 0 failed per run (200: 2000, 502: 3)");
+    expect(report).not.toContain("Every measured target is met.");
+  });
+
+  test("a benchmark missing from the results is said to be not measured", () => {
+    const partial = results();
+    delete partial.backup;
+    expect(renderReport(partial, AT)).toContain("## 5. Backup cost\n\nNot measured in this report.");
+  });
+});
