@@ -17,18 +17,20 @@ import { checkTargets } from "./targets";
  * docs/benchmarks.json. Benchmarks not selected with --only keep their previous figures.
  */
 
-const USAGE = `usage: npm run bench -- [--runs N] [--only ${BENCHMARKS.join(",")}] [--db-mib N] [--out-dir DIR]
-  --runs     runs per measurement (default ${DEFAULT_RUNS}; at least 5 for the report in docs/)
-  --only     the benchmarks to run (default: all); the others keep their last figures
-  --db-mib   size the backup benchmark fills the database to (default ${DEFAULT_DATABASE_MIB})
-  --out-dir  where benchmarks.md and benchmarks.json go (default docs)`;
+const USAGE = `usage: npm run bench -- [--runs N] [--only ${BENCHMARKS.join(",")}] [--db-mib N] [--out-dir DIR] [--report-only]
+  --runs         runs per measurement (default ${DEFAULT_RUNS}; at least 5 for the report in docs/)
+  --only         the benchmarks to run (default: all); the others keep their last figures
+  --db-mib       size the backup benchmark fills the database to (default ${DEFAULT_DATABASE_MIB})
+  --out-dir      where benchmarks.md and benchmarks.json go (default docs)
+  --report-only  measure nothing: render benchmarks.md again from benchmarks.json`;
 
 const DOCS_DIR = path.join(PROJECT_DIR, "docs");
 const MIN_REPORTED_RUNS = 5;
 
 interface Options {
-  readonly runs: number;
+  /** Empty with --report-only. */
   readonly only: readonly BenchmarkName[];
+  readonly runs: number;
   readonly databaseMiB: number;
   readonly outDir: string;
 }
@@ -36,7 +38,14 @@ interface Options {
 export function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { runs: { type: "string" }, only: { type: "string" }, "db-mib": { type: "string" }, "out-dir": { type: "string" }, help: { type: "boolean" } },
+    options: {
+      runs: { type: "string" },
+      only: { type: "string" },
+      "db-mib": { type: "string" },
+      "out-dir": { type: "string" },
+      "report-only": { type: "boolean" },
+      help: { type: "boolean" },
+    },
     strict: true,
   });
   if (values.help) {
@@ -45,6 +54,11 @@ export function parseOptions(argv: readonly string[]): Options {
   }
   const problems: string[] = [];
   const outDir = path.resolve(values["out-dir"] ?? DOCS_DIR);
+  if (values["report-only"]) {
+    const measuring = (["runs", "only", "db-mib"] as const).filter((name) => values[name] !== undefined);
+    if (measuring.length > 0) throw new Error(`--report-only measures nothing; drop ${measuring.map((name) => `--${name}`).join(", ")}\n\n${USAGE}`);
+    return { only: [], runs: 0, databaseMiB: 0, outDir };
+  }
   const runs = Number(values.runs ?? DEFAULT_RUNS);
   const minimumRuns = outDir === DOCS_DIR ? MIN_REPORTED_RUNS : 1;
   if (!Number.isInteger(runs) || runs < minimumRuns || runs > 50) problems.push(`--runs must be a whole number ${minimumRuns}..50 for ${outDir} (got ${values.runs})`);
@@ -83,6 +97,7 @@ function main(): number {
   const options = parseOptions(process.argv.slice(2));
   const jsonFile = path.join(options.outDir, "benchmarks.json");
   const results: BenchResults = readPrevious(jsonFile);
+  if (options.only.length === 0 && Object.keys(results).length === 0) throw new Error(`--report-only: there is no ${jsonFile} to render`);
   let ok = true;
   if (options.only.includes("plan")) {
     const measuredAt = new Date().toISOString();

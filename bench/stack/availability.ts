@@ -41,9 +41,13 @@ async function underLoad(stack: E2eStack, phase: AvailabilityPhaseName, change: 
     await change();
     operationSeconds = (Date.now() - started) / 1000;
     await sleep(TAIL_MS);
-  } finally {
+  } catch (error) {
+    // The change failed: end the load before reporting it, so nothing keeps running.
     stopLoad();
+    await load.catch(() => undefined);
+    throw error;
   }
+  stopLoad();
   const result = await load;
   const maxLatencyMs = result.latenciesMs.reduce((max, value) => Math.max(max, value), 0);
   return {

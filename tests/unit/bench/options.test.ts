@@ -21,6 +21,11 @@ describe("npm run bench options", () => {
     );
   });
 
+  test("--report-only measures nothing and refuses measuring options", () => {
+    expect(parseOptions(["--report-only"])).toMatchObject({ only: [] });
+    expect(() => parseOptions(["--report-only", "--runs", "5", "--only", "plan"])).toThrow(/--report-only measures nothing; drop --runs, --only/);
+  });
+
   test("the stack benchmarks get their options through the environment, unchanged", () => {
     const options = { runs: 7, only: ["proxy", "backup"] as const, databaseMiB: 256, outFile: "/tmp/out.json" };
     expect(readStackOptions(stackOptionsEnv({ ...options, only: [...options.only] }))).toEqual({ ...options, only: ["proxy", "backup"] });

@@ -1,4 +1,5 @@
 import { renderReport } from "../../../bench/report";
+import { linearFit } from "../../../bench/stats";
 import { checkTargets } from "../../../bench/targets";
 import { results } from "./fixtures";
 
@@ -20,6 +21,25 @@ describe("benchmark targets", () => {
     expect(verdicts({ offBy: 2 }).rateLimit).toBe("missed");
     expect(verdicts({ offBy: -1 }).rateLimit).toBe("met");
     expect(verdicts({ restartFailures: 1 }).availability).toBe("missed");
+  });
+
+  test("plan cost growing linearly meets the target, growing quadratically misses it", () => {
+    const growth = (wall: (replicas: number) => number) => {
+      const base = results();
+      const plan = base.plan;
+      if (!plan) throw new Error("the fixture has a plan section");
+      const points = [1, 3, 10, 30, 50].map((replicas) => {
+        const seconds = wall(replicas);
+        return { replicas, raw: [], wallSeconds: { min: seconds, median: seconds, max: seconds, runs: 5 }, peakRssMiB: { min: 200, median: 200, max: 200, runs: 5 } };
+      });
+      const fit = linearFit(points.map((p) => ({ x: p.replicas, y: p.wallSeconds.median })));
+      base.plan = { ...plan, result: { ...plan.result, points, slopeSecondsPerReplica: fit.slope, r2: fit.r2 } };
+      return checkTargets(base).find((check) => check.id === "planGrowth")?.verdict;
+    };
+    expect(growth((n) => 3 + 0.035 * n)).toBe("met");
+    expect(growth((n) => 3 + 0.01 * n * n)).toBe("missed");
+    // Nearly flat: noise between the counts decides nothing.
+    expect(growth((n) => (n === 30 ? 3.3 : 3 + 0.001 * n))).toBe("met");
   });
 
   test("a benchmark not measured is never reported as met", () => {
