@@ -7,7 +7,7 @@ import { PROJECT_DIR } from "../tools/policy-run";
 import { machineInfo } from "./machine";
 import { measurePlanCost } from "./plan-cost";
 import { renderReport } from "./report";
-import { BENCHMARKS, type BenchmarkName, type BenchResults, STACK_BENCHMARKS, type StackSections } from "./results";
+import { BENCHMARKS, type BenchmarkName, type BenchResults, RESULTS_FORMAT, STACK_BENCHMARKS, type StackSections } from "./results";
 import { progress } from "./stack/bench-stack";
 import { DEFAULT_DATABASE_MIB, DEFAULT_RUNS, stackOptionsEnv } from "./stack-options";
 import { checkTargets } from "./targets";
@@ -71,8 +71,17 @@ export function parseOptions(argv: readonly string[]): Options {
   return { runs, only: only as BenchmarkName[], databaseMiB, outDir };
 }
 
-function readPrevious(file: string): BenchResults {
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as BenchResults) : {};
+/**
+ * The figures of earlier runs, to keep the benchmarks this run leaves out. A file in another
+ * format is refused rather than mixed with new sections.
+ */
+export function readPrevious(file: string, needed: boolean): BenchResults {
+  if (!needed || !fs.existsSync(file)) return { format: RESULTS_FORMAT };
+  const previous = JSON.parse(fs.readFileSync(file, "utf8")) as BenchResults;
+  if (previous.format !== RESULTS_FORMAT) {
+    throw new Error(`${file} holds results in format ${previous.format ?? "(none)"}, this bench reads format ${RESULTS_FORMAT}: run every benchmark again (no --only), or use another --out-dir`);
+  }
+  return previous;
 }
 
 /** Benchmarks 2-5 under jest (see bench/stack.bench.ts); what they measured, even if one failed. */
@@ -96,8 +105,9 @@ function runStackBenchmarks(options: Options): { sections: StackSections; ok: bo
 function main(): number {
   const options = parseOptions(process.argv.slice(2));
   const jsonFile = path.join(options.outDir, "benchmarks.json");
-  const results: BenchResults = readPrevious(jsonFile);
-  if (options.only.length === 0 && Object.keys(results).length === 0) throw new Error(`--report-only: there is no ${jsonFile} to render`);
+  // A run of every benchmark replaces the file; anything less keeps what it does not measure.
+  const results = readPrevious(jsonFile, options.only.length < BENCHMARKS.length);
+  if (options.only.length === 0 && !fs.existsSync(jsonFile)) throw new Error(`--report-only: there is no ${jsonFile} to render`);
   let ok = true;
   if (options.only.includes("plan")) {
     const measuredAt = new Date().toISOString();

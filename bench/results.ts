@@ -129,7 +129,11 @@ export interface StackSections {
   backup?: Section<BackupResult>;
 }
 
+/** Bumped whenever a section's shape changes: older files cannot be merged or rendered. */
+export const RESULTS_FORMAT = 1;
+
 export interface BenchResults extends StackSections {
+  format?: number;
   plan?: Section<PlanCostResult>;
 }
 

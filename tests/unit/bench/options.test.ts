@@ -1,5 +1,7 @@
 import * as path from "node:path";
-import { parseOptions } from "../../../bench/main";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { parseOptions, readPrevious } from "../../../bench/main";
 import { expectedAdmitted } from "../../../bench/stack/rate-limit";
 import { readStackOptions, stackOptionsEnv } from "../../../bench/stack-options";
 
@@ -31,6 +33,21 @@ describe("npm run bench options", () => {
     expect(readStackOptions(stackOptionsEnv({ ...options, only: [...options.only] }))).toEqual({ ...options, only: ["proxy", "backup"] });
     expect(() => readStackOptions({})).toThrow(/DEAN_BENCH_STACK_OUT is not set/);
     expect(() => readStackOptions({ DEAN_BENCH_STACK_OUT: "/tmp/x", DEAN_BENCH_ONLY: "proxy,nope" })).toThrow(/unknown benchmark\(s\) nope/);
+  });
+
+  test("earlier figures are kept only from a file in this bench's format", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dean-bench-test-"));
+    try {
+      const file = path.join(dir, "benchmarks.json");
+      fs.writeFileSync(file, JSON.stringify({ plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
+      expect(() => readPrevious(file, true)).toThrow(/holds results in format \(none\), this bench reads format 1: run every benchmark again/);
+      // A run of every benchmark does not need the old file.
+      expect(readPrevious(file, false)).toEqual({ format: 1 });
+      fs.writeFileSync(file, JSON.stringify({ format: 1, plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
+      expect(readPrevious(file, true).plan?.measuredAt).toBe("2026-11-01T00:00:00Z");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("the rate limit should admit the burst plus what the rate refills", () => {
