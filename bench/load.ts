@@ -13,6 +13,11 @@ import autocannon from "autocannon";
 /** Hard bounds on every load this module generates (the machine's rules). */
 export const MAX_RATE = 200;
 export const MAX_SECONDS = 300;
+/**
+ * autocannon reconnects at once after a refused connection, so while nothing listens (nginx
+ * being replaced) it tries about a thousand times a second: this caps the attempts of one load.
+ */
+export const MAX_ERRORS = 50_000;
 
 export interface LoadOptions {
   /** http:// or https:// on 127.0.0.1 only. */
@@ -23,6 +28,8 @@ export interface LoadOptions {
   readonly seconds: number;
   readonly connections: number;
   readonly headers?: Record<string, string>;
+  /** Errors after which the load ends early (default and most: MAX_ERRORS). */
+  readonly maxErrors?: number;
   /** Seconds before an unanswered request counts as an error. */
   readonly timeoutSeconds?: number;
   /** When this settles the load stops (after `seconds` at the latest). */
@@ -64,6 +71,8 @@ function validate(options: LoadOptions): void {
   if (!(Number.isInteger(options.connections) && options.connections >= 1 && options.connections <= options.rate)) {
     problems.push(`connections must be a whole number 1..rate (got ${options.connections})`);
   }
+  const maxErrors = options.maxErrors ?? MAX_ERRORS;
+  if (!(Number.isInteger(maxErrors) && maxErrors >= 1 && maxErrors <= MAX_ERRORS)) problems.push(`maxErrors must be a whole number 1..${MAX_ERRORS} (got ${maxErrors})`);
   if (problems.length > 0) throw new Error(`load: ${problems.join("; ")}`);
 }
 
@@ -113,6 +122,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         duration: options.seconds,
         timeout: options.timeoutSeconds ?? 10,
         headers: options.headers,
+        bailout: options.maxErrors ?? MAX_ERRORS,
       },
       (error: Error | null, result: autocannon.Result) => {
         if (error) {

@@ -101,6 +101,18 @@ describe("bounded load through autocannon", () => {
     expect(received).toBe(0);
   });
 
+  test("a load against a port nobody listens on stops at its error cap", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const started = Date.now();
+    const result = await runLoad({ url: `http://127.0.0.1:${port}/`, rate: 10, seconds: 60, connections: 1, maxErrors: 200 });
+    expect(result.errors).toBeGreaterThanOrEqual(200);
+    expect(answered(result)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   test("only non-2xx, non-429 statuses are failures", () => {
     expect([200, 204, 429].map(isFailedStatus)).toEqual([false, false, false]);
     expect([301, 401, 500, 502, 503, 504].map(isFailedStatus)).toEqual([true, true, true, true, true, true]);
