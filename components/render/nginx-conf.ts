@@ -23,6 +23,16 @@ export const MAINTENANCE_RETRY_AFTER_SECONDS = 300;
 /** The URI the maintenance page is served under (a file of that name in maintenancePageDir). */
 const MAINTENANCE_URI = "/maintenance.html";
 
+/**
+ * How long nginx keeps the replicas' resolved addresses, and waits for a connection to one.
+ * A removed replica's address answers nothing, so a request that picks it waits the connect
+ * timeout before nginx tries the next replica; both bound that delay after a scale-down
+ * (measured in docs/benchmarks.md, availability). 2s still lets a dropped SYN to a live
+ * replica be resent once (after 1s).
+ */
+export const UPSTREAM_DNS_CACHE_SECONDS = 2;
+export const UPSTREAM_CONNECT_TIMEOUT_SECONDS = 2;
+
 /** Per-client-IP zones: the general API limit, the auth limit, concurrent connections. */
 const API_ZONE = "api";
 const AUTH_ZONE = "auth";
@@ -201,8 +211,9 @@ function httpBlock(input: NginxConfInput): NginxLine {
     "limit_conn_status 429;",
     "",
     "# proxy_pass through a variable makes nginx resolve the replicas' network alias at request",
-    "# time (cached for 5s), so scaling the orchestrator never requires reloading nginx.",
-    `resolver ${input.resolver} valid=5s ipv6=off;`,
+    "# time, so scaling the orchestrator never requires reloading nginx. A short cache and connect",
+    "# timeout bound how long a request waits on a replica that was just removed.",
+    `resolver ${input.resolver} valid=${UPSTREAM_DNS_CACHE_SECONDS}s ipv6=off;`,
     "resolver_timeout 5s;",
     "proxy_http_version 1.1;",
     `proxy_set_header Connection "";`,
@@ -213,7 +224,7 @@ function httpBlock(input: NginxConfInput): NginxLine {
     "proxy_set_header X-Forwarded-Proto $scheme;",
     "proxy_set_header X-Forwarded-Host $host;",
     "proxy_set_header X-Request-ID $request_id;",
-    "proxy_connect_timeout 5s;",
+    `proxy_connect_timeout ${UPSTREAM_CONNECT_TIMEOUT_SECONDS}s;`,
     "proxy_send_timeout 60s;",
     "proxy_read_timeout 60s;",
     "# A replica that has just gone away is skipped; non-idempotent requests are never retried.",

@@ -111,7 +111,8 @@ describe.each([
   });
 
   test("proxies through a variable re-resolved by Docker's DNS, keeping the request URI", () => {
-    expect(lines(conf.http)).toContain("resolver 127.0.0.11 valid=5s ipv6=off");
+    // A short cache: a removed replica's address is forgotten within 2 s.
+    expect(lines(conf.http)).toContain("resolver 127.0.0.11 valid=2s ipv6=off");
     for (const server of [conf.plain, conf.tls]) expect(lines(server)).toContain("set $orchestrator http://dean-orchestrator:8082");
     const passes = allDirectives(conf.main).filter((d) => d.name === "proxy_pass");
     expect(passes.length).toBeGreaterThan(0);
@@ -127,6 +128,8 @@ describe.each([
         "proxy_set_header X-Forwarded-Proto $scheme",
         "proxy_next_upstream error timeout http_502 http_503",
         "proxy_next_upstream_tries 3",
+        // Bounds how long a request waits on a replica that has just been removed.
+        "proxy_connect_timeout 2s",
       ]),
     );
     for (const timeout of ["proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout"]) {
