@@ -1,5 +1,5 @@
 import { statusList, summaryCells, table } from "./markdown";
-import type { AvailabilityPhase, BenchResults, MachineInfo, ProxyPath, ReplicaChange, Section } from "./results";
+import type { AvailabilityPhase, AvailabilityResult, BenchResults, MachineInfo, ProxyPath, ReplicaChange, Section } from "./results";
 import { summarize } from "./stats";
 import { checkTargets, type TargetCheck, type TargetId } from "./targets";
 
@@ -133,13 +133,16 @@ function sum(phases: readonly AvailabilityPhase[], key: "errors" | "unanswered")
 }
 
 /** Answers delayed by nginx's connect timeout after a scale-down: not failures, but worth knowing. */
-function slowScaleDown(phases: readonly AvailabilityPhase[]): string[] {
-  const slowest = Math.max(0, ...phases.map((p) => p.maxLatencyMs));
-  if (slowest < 4000) return [];
-  const slowRuns = phases.filter((p) => p.maxLatencyMs >= 4000).length;
+function slowScaleDown(result: AvailabilityResult): string[] {
+  const phases = result.runs.flatMap((run) => run.phases.filter((p) => p.phase === "scale 3 -> 1"));
+  const { dnsCacheSeconds, connectTimeoutSeconds } = result.nginx;
+  const threshold = Math.max(1000, 0.8 * connectTimeoutSeconds * 1000);
+  const slow = phases.filter((p) => p.maxLatencyMs >= threshold);
+  if (slow.length === 0) return [];
+  const slowest = Math.max(...slow.map((p) => p.maxLatencyMs));
   return [
     "",
-    `Scaling down never failed a request, but in ${slowRuns} of ${phases.length} runs some answers took ${(slowest / 1000).toFixed(1)} s, and fewer requests were sent while connections waited on them. That is nginx's \`proxy_connect_timeout 5s\`: for up to 5 s (\`resolver ... valid=5s\`) nginx still holds the removed replica's address, a connection to it gets no answer at all, and only after the timeout does nginx retry another replica. Shorter figures (e.g. a 2 s resolver cache and connect timeout) would cap the delay at about 2 s; taking a replica out of the frontend network, waiting out the resolver cache, then stopping it would remove it.`,
+    `Scaling down failed no request, but in ${slow.length} of ${phases.length} runs some answers took up to ${(slowest / 1000).toFixed(1)} s. That is nginx's \`proxy_connect_timeout ${connectTimeoutSeconds}s\` (as rendered for these runs): for up to ${dnsCacheSeconds} s (\`resolver ... valid=${dnsCacheSeconds}s\`) nginx still holds the removed replica's address, a connection to it gets no answer at all, and only after the timeout does nginx try another replica. Taking a replica out of the frontend network, waiting out the resolver cache, then stopping it would remove the delay.`,
   ];
 }
 
@@ -171,7 +174,7 @@ function availabilitySection(results: BenchResults): string {
     table(["figure", "min", "median", "max"], edgeRows),
     "",
     `Status codes during nginx changes: ${statuses(edge)}; connection errors: ${sum(edge, "errors")} (autocannon retries a refused connection at once, so this counts attempts, not users); requests lost on a closed connection: ${sum(edge, "unanswered")}. For clients that is a window of about ${summarize(edge.map((p) => p.failureWindowSeconds)).median.toFixed(1)} s (median) with no listener on the ports. A design without the gap keeps the nginx container and reloads it: the rendered config in a file the container mounts, replaced by a command resource triggered by the config's hash, which runs \`nginx -t\` and \`nginx -s reload\` (a reload finishes in-flight requests and never closes the listening sockets).`,
-    ...slowScaleDown(result.runs.flatMap((run) => run.phases.filter((p) => p.phase === "scale 3 -> 1"))),
+    ...slowScaleDown(result),
   ].join("\n");
 }
 

@@ -98,6 +98,8 @@ export interface AvailabilityRun {
 export interface AvailabilityResult {
   readonly ratePerSecond: number;
   readonly connections: number;
+  /** nginx's settings that bound the wait on a removed replica, as rendered for this run. */
+  readonly nginx: { readonly dnsCacheSeconds: number; readonly connectTimeoutSeconds: number };
   readonly runs: AvailabilityRun[];
 }
 
@@ -130,7 +132,7 @@ export interface StackSections {
 }
 
 /** Bumped whenever a section's shape changes: older files cannot be merged or rendered. */
-export const RESULTS_FORMAT = 1;
+export const RESULTS_FORMAT = 2;
 
 export interface BenchResults extends StackSections {
   format?: number;

@@ -1,3 +1,4 @@
+import { UPSTREAM_CONNECT_TIMEOUT_SECONDS, UPSTREAM_DNS_CACHE_SECONDS } from "../../components/render/nginx-conf";
 import type { E2eStack } from "../../tests/e2e/harness/deploy";
 import { docker } from "../../tests/e2e/harness/docker-client";
 import { e2eInstanceName } from "../../tests/e2e/harness/stack-config";
@@ -97,5 +98,10 @@ export async function measureAvailability(stack: E2eStack, runs: number): Promis
     const summary = (p: AvailabilityPhase) => `${p.phase}: ${p.failed} failed of ${p.requests} (${p.operationSeconds.toFixed(1)} s)`;
     progress(`availability run ${run}: ${[...phases, edgeChange].map(summary).join("; ")}`);
   }
-  return { ratePerSecond: RATE, connections: CONNECTIONS, runs: results };
+  return {
+    ratePerSecond: RATE,
+    connections: CONNECTIONS,
+    nginx: { dnsCacheSeconds: UPSTREAM_DNS_CACHE_SECONDS, connectTimeoutSeconds: UPSTREAM_CONNECT_TIMEOUT_SECONDS },
+    runs: results,
+  };
 }

@@ -40,10 +40,10 @@ describe("npm run bench options", () => {
     try {
       const file = path.join(dir, "benchmarks.json");
       fs.writeFileSync(file, JSON.stringify({ plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
-      expect(() => readPrevious(file, true)).toThrow(/holds results in format \(none\), this bench reads format 1: run every benchmark again/);
+      expect(() => readPrevious(file, true)).toThrow(/holds results in format \(none\), this bench reads format 2: run every benchmark again/);
       // A run of every benchmark does not need the old file.
-      expect(readPrevious(file, false)).toEqual({ format: 1 });
-      fs.writeFileSync(file, JSON.stringify({ format: 1, plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
+      expect(readPrevious(file, false)).toEqual({ format: 2 });
+      fs.writeFileSync(file, JSON.stringify({ format: 2, plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
       expect(readPrevious(file, true).plan?.measuredAt).toBe("2026-11-01T00:00:00Z");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -80,6 +80,19 @@ describe("the benchmark report", () => {
     expect(report).not.toContain("Every measured target is met.");
   });
 
+  test("explains answers that waited out nginx's connect timeout after a scale-down", () => {
+    expect(renderReport(results(), AT)).not.toContain("Scaling down failed no request");
+    const slow = results();
+    const availability = slow.availability;
+    if (!availability) throw new Error("the fixture has an availability section");
+    const runs = availability.result.runs.map((run, i) => ({
+      ...run,
+      phases: run.phases.map((p) => (p.phase === "scale 3 -> 1" && i < 2 ? { ...p, maxLatencyMs: 2004 } : p)),
+    }));
+    slow.availability = { ...availability, result: { ...availability.result, runs } };
+    expect(renderReport(slow, AT)).toContain("Scaling down failed no request, but in 2 of 5 runs some answers took up to 2.0 s. That is nginx's `proxy_connect_timeout 2s`");
+  });
+
   test("a benchmark missing from the results is said to be not measured", () => {
     const partial = results();
     delete partial.backup;
