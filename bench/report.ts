@@ -142,7 +142,7 @@ function slowScaleDown(result: AvailabilityResult): string[] {
   const slowest = Math.max(...slow.map((p) => p.maxLatencyMs));
   return [
     "",
-    `Scaling down failed no request, but in ${slow.length} of ${phases.length} runs some answers took up to ${(slowest / 1000).toFixed(1)} s. That is nginx's \`proxy_connect_timeout ${connectTimeoutSeconds}s\` (as rendered for these runs): for up to ${dnsCacheSeconds} s (\`resolver ... valid=${dnsCacheSeconds}s\`) nginx still holds the removed replica's address, a connection to it gets no answer at all, and only after the timeout does nginx try another replica. Taking a replica out of the frontend network, waiting out the resolver cache, then stopping it would remove the delay.`,
+    `Scaling down failed no request, but in ${slow.length} of ${phases.length} runs some answers took up to ${(slowest / 1000).toFixed(1)} s. That is nginx's \`proxy_connect_timeout ${connectTimeoutSeconds}s\` (as rendered for these runs): for up to ${dnsCacheSeconds} s (\`resolver ... valid=${dnsCacheSeconds}s\`) nginx still holds the removed replica's address, a connection to it gets no answer at all, and only after the timeout does nginx try another replica, which can be the other removed one (scaling 3 -> 1 removes two, so up to twice the timeout). Taking a replica out of the frontend network, waiting out the resolver cache, then stopping it would remove the delay.`,
   ];
 }
 
@@ -188,7 +188,7 @@ function backupSection(results: BenchResults): string {
     "",
     stamp(backup),
     "",
-    `The application database filled to ${(result.databaseBytes / MIB).toFixed(0)} MiB (\`pg_database_size\`, ${result.tableRows.toLocaleString("en")} rows of trial-like data with a primary key). Both dumps run in the backup container (same image, CPU and memory limits, same disk), alternating which goes first: a bare \`pg_dump --format=custom\`, and the job's \`dean-backup now\` (table count, dump, verify-by-restore into a scratch database, sha256 marker). \`dean-backup verify <dump>\` alone gives the verify-by-restore time; the job's dump part is the job minus that.`,
+    `The application database filled to ${(result.databaseBytes / MIB).toFixed(0)} MiB (\`pg_database_size\`, ${result.tableRows.toLocaleString("en")} rows of trial-like data with a primary key). Both dumps run in the backup container (same image, CPU and memory limits, same disk), alternating which goes first: a bare \`pg_dump --format=custom\`, and the job's \`dean-backup now\` (table count, dump, verify-by-restore into a scratch database, sha256 marker). \`dean-backup verify <dump>\` alone gives the verify-by-restore time; the job's dump part is the job minus that, an estimate from two separate executions (page cache and the machine's noise move it by about 10%): a ratio near 1 means the job adds nothing measurable to pg_dump itself, and what the job costs over a bare dump is its verification.`,
     "",
     table(["figure", "min", "median", "max"], [
       row("bare pg_dump -Fc (s)", runs.map((r) => r.bareSeconds), 1),
