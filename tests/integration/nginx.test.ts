@@ -181,8 +181,8 @@ describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findBi
     test("access log lines are JSON with the request's timings", async () => {
       const server = await launch(prodLike(), "access-log");
       await request(httpsUrl(server, "/api/agents"));
-      const line = server.process.stdoutLines().find((text) => text.includes("/api/agents"));
-      expect(line).toBeDefined();
+      // nginx writes the line in its log phase, after the response has gone: it can trail it.
+      const line = await waitFor("the access log line of GET /api/agents", () => server.process.stdoutLines().find((text) => text.includes("/api/agents")), 5000, 50);
       const entry = JSON.parse(line ?? "{}") as Record<string, unknown>;
       expect(entry).toMatchObject({ remote_addr: "127.0.0.1", request: "GET /api/agents HTTP/1.1", status: 200, upstream_addr: `127.0.0.1:${orchestrator.port}` });
       expect(typeof entry.request_time).toBe("number");
