@@ -1,6 +1,6 @@
-import { statusList, summaryCells, table } from "./markdown";
+import { mergeStatuses, statusList, summaryCells, table } from "./markdown";
 import type { AvailabilityPhase, AvailabilityResult, BenchResults, MachineInfo, ProxyPath, ReplicaChange, Section } from "./results";
-import { summarize } from "./stats";
+import { median, summarize } from "./stats";
 import { checkTargets, type TargetCheck, type TargetId } from "./targets";
 
 /**
@@ -153,11 +153,7 @@ function availabilitySection(results: BenchResults): string {
   const rows = REPLICA_CHANGES.flatMap((change) => phaseRows(change, result.runs.flatMap((run) => run.phases.filter((p) => p.phase === change))));
   const edge = result.runs.map((run) => run.edgeChange);
   const edgeRows = [...phaseRows("nginx config change", edge), row("nginx config change: failure window (s)", edge.map((p) => p.failureWindowSeconds), 1)];
-  const statuses = (phases: readonly AvailabilityPhase[]) => {
-    const merged: Record<number, number> = {};
-    for (const phase of phases) for (const [status, count] of Object.entries(phase.statuses)) merged[Number(status)] = (merged[Number(status)] ?? 0) + count;
-    return statusList(merged);
-  };
+  const statuses = (phases: readonly AvailabilityPhase[]) => statusList(mergeStatuses(phases.map((p) => p.statuses)));
   return [
     "## 4. Availability during change",
     "",
@@ -173,7 +169,7 @@ function availabilitySection(results: BenchResults): string {
     "",
     table(["figure", "min", "median", "max"], edgeRows),
     "",
-    `Status codes during nginx changes: ${statuses(edge)}; connection errors: ${sum(edge, "errors")} (autocannon retries a refused connection at once, so this counts attempts, not users); requests lost on a closed connection: ${sum(edge, "unanswered")}. For clients that is a window of about ${summarize(edge.map((p) => p.failureWindowSeconds)).median.toFixed(1)} s (median) with no listener on the ports. A design without the gap keeps the nginx container and reloads it: the rendered config in a file the container mounts, replaced by a command resource triggered by the config's hash, which runs \`nginx -t\` and \`nginx -s reload\` (a reload finishes in-flight requests and never closes the listening sockets).`,
+    `Status codes during nginx changes: ${statuses(edge)}; connection errors: ${sum(edge, "errors")} (autocannon retries a refused connection at once, so this counts attempts, not users); requests lost on a closed connection: ${sum(edge, "unanswered")}. For clients that is a window of about ${median(edge.map((p) => p.failureWindowSeconds)).toFixed(1)} s (median) with no listener on the ports. A design without the gap keeps the nginx container and reloads it: the rendered config in a file the container mounts, replaced by a command resource triggered by the config's hash, which runs \`nginx -t\` and \`nginx -s reload\` (a reload finishes in-flight requests and never closes the listening sockets).`,
     ...slowScaleDown(result),
   ].join("\n");
 }
@@ -200,10 +196,6 @@ function backupSection(results: BenchResults): string {
       row("job dump size (MiB)", runs.map((r) => r.jobBytes / MIB), 0),
     ]),
   ].join("\n");
-}
-
-function median(values: readonly number[]): number {
-  return summarize(values).median;
 }
 
 /** One paragraph per missed target: the figures behind it and the reason. */
@@ -237,10 +229,7 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
   if (availability && missed.has("availability")) {
     const byChange = REPLICA_CHANGES.map((change) => {
       const phases = availability.runs.flatMap((run) => run.phases.filter((p) => p.phase === change));
-      return `${change}: ${phases.map((p) => p.failed).join(", ")} failed per run (${statusList(phases.reduce<Record<number, number>>((all, p) => {
-        for (const [status, count] of Object.entries(p.statuses)) all[Number(status)] = (all[Number(status)] ?? 0) + count;
-        return all;
-      }, {}))})`;
+      return `${change}: ${phases.map((p) => p.failed).join(", ")} failed per run (${statusList(mergeStatuses(phases.map((p) => p.statuses)))})`;
     });
     paragraphs.push(`**Failures during replica changes.** ${byChange.join("; ")}.`);
   }

@@ -13,6 +13,10 @@ export function summarize(values: readonly number[]): Summary {
   return { min: sorted[0], median: percentile(sorted, 50), max: sorted[sorted.length - 1], runs: values.length };
 }
 
+export function median(values: readonly number[]): number {
+  return summarize(values).median;
+}
+
 /** Nearest-rank percentile of already sorted values. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) throw new Error("no values");

@@ -1,5 +1,5 @@
 import type { BenchResults } from "./results";
-import { linearFit, summarize } from "./stats";
+import { linearFit, median } from "./stats";
 
 /**
  * The targets issue 6 sets, judged against the medians of the measured runs. A target whose
@@ -16,8 +16,6 @@ export interface TargetCheck {
   readonly measured: string;
   readonly verdict: Verdict;
 }
-
-const median = (values: readonly number[]): number => summarize(values).median;
 
 function planAtThree(results: BenchResults): TargetCheck {
   const target = "plan + policy check, 3 replicas: median under 2 s";

@@ -1,7 +1,7 @@
 import type { E2eStack } from "../../tests/e2e/harness/deploy";
 import { shortLivedToken } from "../../tests/e2e/harness/jwt";
 import { type ConfigOverrides, deepMerge } from "../../tests/e2e/harness/stack-config";
-import { e2eSettings } from "../../tests/e2e/support/stack-access";
+import { e2eSettings, stackJwtKey } from "../../tests/e2e/support/stack-access";
 
 /**
  * The benchmark stack: the e2e stack (tests/e2e/Pulumi.e2e.yaml, instance dean-e2e, every port
@@ -50,11 +50,9 @@ export function benchConfig(change: ConfigOverrides = {}): ConfigOverrides {
 export const NGINX_TRIALS_URL = `https://127.0.0.1:${e2eSettings().nginx.httpsPort}${TRIALS_PATH}`;
 export const DIRECT_TRIALS_URL = `http://127.0.0.1:${DIRECT_PORT}${TRIALS_PATH}`;
 
-const JWT_SECRET = "dean-e2e-secrets-jwt";
-
 /** An Authorization header the orchestrator accepts: HS256 with the stack's generated key. */
 export function authorization(stack: E2eStack): Record<string, string> {
-  return { authorization: `Bearer ${shortLivedToken("bench", stack.state.stringOutput(JWT_SECRET, "result"), 3 * 3600)}` };
+  return { authorization: `Bearer ${shortLivedToken("bench", stackJwtKey(stack), 3 * 3600)}` };
 }
 
 /** Progress on stderr, unbuffered (jest holds console output until a test ends). */

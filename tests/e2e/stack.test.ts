@@ -17,7 +17,7 @@ import { containerEnv, serviceContainers, waitForHealth } from "./support/contai
 import { clientAddressSeenByNginx } from "./support/nginx-log";
 import { appCredentials, connectionOf, query, superuserCredentials, trialsFingerprint } from "./support/postgres";
 import { RedisCli } from "./support/redis";
-import { e2eSettings, StackClient } from "./support/stack-access";
+import { e2eSettings, StackClient, stackJwtKey } from "./support/stack-access";
 
 /**
  * The end-to-end tier (issue 4): the real program deployed by the harness to the local Docker
@@ -35,7 +35,6 @@ const HEALTHY_WITHIN_MS = 90_000;
 const MIGRATION = "dean-e2e-orchestrator-migration";
 const PRE_UPGRADE = "dean-e2e-backup-pre-upgrade";
 const LOGOUT = "dean-e2e-orchestrator-logout-on-jwt-rotation";
-const JWT_SECRET = "dean-e2e-secrets-jwt";
 const REPLICA = /^dean-e2e-orchestrator-\d+$/;
 const TRIALS = "/api/evolution/trials";
 
@@ -74,7 +73,7 @@ describeWithDocker("the DEAN stack on a real Docker engine", IMAGES, () => {
     return deployment;
   };
   const steps = (deployment: number, name: string | RegExp, operation?: DeployStep["operation"]) => stack.log.filter({ deployment, name, operation });
-  const jwtKey = (): string => stack.state.stringOutput(JWT_SECRET, "result");
+  const jwtKey = (): string => stackJwtKey(stack);
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const replicas = () => serviceContainers(INSTANCE, "orchestrator");
 

@@ -16,6 +16,12 @@ export function e2eSettings(): StackConfig {
 }
 
 const TLS_COMMAND = "dean-e2e-nginx-tls-openssl";
+const JWT_SECRET = "dean-e2e-secrets-jwt";
+
+/** The HS256 key the replicas verify JWTs with (the generated secret in the harness state). */
+export function stackJwtKey(stack: E2eStack): string {
+  return stack.state.stringOutput(JWT_SECRET, "result");
+}
 
 /** The self-signed certificate nginx serves: the first PEM block the openssl command printed. */
 export function stackCertificate(stack: E2eStack): string {
