@@ -153,8 +153,29 @@ list_dumps() {
   done < <(find "$BACKUP_DIR" -maxdepth 1 -type f -name '*.dump' -printf '%T@ %f\n' | sort -k1,1nr -k2,2r)
 }
 
+# Size and modification time (to the nanosecond) of a file: what a marker records to tell
+# cheaply whether the bytes it vouches for are still the ones that were verified.
+file_identity() {
+  stat -c '%s %.9Y' -- "$1"
+}
+
+# "size mtime" recorded in a dump's marker; empty for a marker written before they were.
+marker_identity() {
+  local size mtime
+  size=$(marker_value size "$1")
+  mtime=$(marker_value mtime "$1")
+  if [[ -n $size && -n $mtime ]]; then printf '%s %s\n' "$size" "$mtime"; fi
+}
+
+# A dump is good while its marker exists and still describes it: a dump overwritten, appended
+# to or replaced after verification (even under the same name, in the same second) is not.
+# Cheap enough for the healthcheck; verify also compares the sha256 of every byte.
 is_verified() {
-  [[ -f "$BACKUP_DIR/$1.ok" ]]
+  local recorded actual
+  [[ -f "$BACKUP_DIR/$1.ok" ]] || return 1
+  recorded=$(marker_identity "$1")
+  actual=$(file_identity "$BACKUP_DIR/$1" 2>/dev/null) || return 1
+  [[ -n $recorded && $recorded == "$actual" ]]
 }
 
 list_good_dumps() {
@@ -268,12 +289,15 @@ verify_archive() {
 
 # Marks a dump verified with what was checked; written before the dump gets its final name,
 # so a *.dump file is good exactly when its .ok marker exists.
+# The archive keeps its size and mtime when it is renamed into place, so the marker may be
+# written from the partial file.
 write_marker() {
-  local name=$1 archive=$2 source_tables=$3 tmp checksum
+  local name=$1 archive=$2 source_tables=$3 tmp checksum size mtime
   checksum=$(sha256sum "$archive" | cut -d ' ' -f 1) || return 1
+  read -r size mtime < <(file_identity "$archive") || return 1
   tmp=$(mktemp "$BACKUP_DIR/.$name.ok.XXXXXX") || return 1
-  printf 'verified_at=%s\nverify=%s\nsource_tables=%s\nrestored_tables=%s\nsha256=%s\n' \
-    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$VERIFY_MODE" "$source_tables" "$RESTORED_TABLES" "$checksum" >"$tmp" || return 1
+  printf 'verified_at=%s\nverify=%s\nsource_tables=%s\nrestored_tables=%s\nsha256=%s\nsize=%s\nmtime=%s\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$VERIFY_MODE" "$source_tables" "$RESTORED_TABLES" "$checksum" "$size" "$mtime" >"$tmp" || return 1
   mv -f -- "$tmp" "$BACKUP_DIR/$name.ok"
 }
 
@@ -421,7 +445,7 @@ resolve_dump() {
 }
 
 verify_command() {
-  local path name expected recorded actual result=0
+  local path name expected recorded actual recorded_identity actual_identity result=0
   require_database_env
   if (( $# > 0 )); then
     path=$(resolve_dump "$1") || exit 1
@@ -436,10 +460,15 @@ verify_command() {
   name=$\{path##*/}
   recorded=$(marker_value sha256 "$name")
   actual=$(sha256sum "$path" | cut -d ' ' -f 1)
+  recorded_identity=$(marker_identity "$name")
+  actual_identity=$(file_identity "$path")
   if [[ -n $recorded && $recorded != "$actual" ]]; then
-    log "error: $name changed since it was verified (sha256 $actual, recorded $recorded)"
+    log "error: $name changed since it was verified (sha256 $actual, recorded $recorded; size and mtime $actual_identity, recorded $\{recorded_identity:-none})"
     result=2
   else
+    if [[ -n $recorded_identity && $recorded_identity != "$actual_identity" ]]; then
+      log "$name was touched since it was verified (size and mtime $actual_identity, recorded $recorded_identity), but its bytes match the recorded sha256: verifying it again"
+    fi
     expected=$(marker_value source_tables "$name")
     # An unreadable archive has no table of contents; verify_archive reports it below.
     if [[ -z $expected ]]; then expected=$(count_archive_tables "$path" 2>/dev/null) || expected=0; fi
@@ -570,10 +599,37 @@ drop_stale_verify_databases() {
   done < <(psql_admin -A -t -c "SELECT datname FROM pg_database WHERE datname ~ '^dean_verify_[0-9]+\$'")
 }
 
+# Markers written by an earlier dean-backup record no size and mtime, so is_verified no
+# longer vouches for their dumps. At start, a dump whose bytes still match the recorded
+# sha256 gets its size and mtime added; one that does not stays unverified (and is kept,
+# for an operator to look at) until dean-backup verify says otherwise.
+adopt_legacy_markers() {
+  local marker name recorded actual size mtime tmp
+  for marker in "$BACKUP_DIR"/*.dump.ok; do
+    name=$\{marker##*/}
+    name=$\{name%.ok}
+    if [[ ! -f $marker || ! $name =~ $NAME_PATTERN || ! -f "$BACKUP_DIR/$name" || -n $(marker_identity "$name") ]]; then continue; fi
+    recorded=$(marker_value sha256 "$name")
+    actual=$(sha256sum "$BACKUP_DIR/$name" | cut -d ' ' -f 1) || continue
+    if [[ -z $recorded || $recorded != "$actual" ]]; then
+      log "warning: $name does not match the sha256 its marker recorded; it stays unverified (dean-backup verify $name)"
+      continue
+    fi
+    read -r size mtime < <(file_identity "$BACKUP_DIR/$name") || continue
+    tmp=$(mktemp "$BACKUP_DIR/.$name.ok.XXXXXX") || continue
+    if { cat -- "$marker" && printf 'size=%s\nmtime=%s\n' "$size" "$mtime"; } >"$tmp" && mv -f -- "$tmp" "$marker"; then
+      log "recorded the size and modification time of $name in its marker"
+    else
+      rm -f -- "$tmp"
+    fi
+  done
+}
+
 run_command() {
   local delay
   require_database_env
   ensure_backup_dir
+  adopt_legacy_markers
   trap on_stop TERM INT
   if [[ $SCHEDULE_ENABLED != true ]]; then
     log "scheduled dumps are disabled; idle, for manual and pre-upgrade dumps only"

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runCaptured } from "./processes";
 import type { ScratchPostgres } from "./postgres";
@@ -46,10 +46,17 @@ export async function tableChecksums(pg: ScratchPostgres, database: string): Pro
   return result;
 }
 
-/** A dump's file name for a given age, in the script's naming scheme. */
-export function dumpName(kind: "scheduled" | "manual" | "pre-upgrade", ageSeconds: number, label?: string): string {
+let fixtureNames = 0;
+
+/**
+ * A dump's file name for a given age, in the script's naming scheme. Every name carries a
+ * label unique to this process, so a fixture never takes the name of a dump the script
+ * itself writes in the same second (the script's own dumps have no label or the operator's).
+ */
+export function dumpName(kind: "scheduled" | "manual" | "pre-upgrade", ageSeconds: number, label = "fixture"): string {
   const stamp = new Date(Date.now() - ageSeconds * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
-  return `${kind}-${APP_DATABASE}-${stamp}${label ? `-${label}` : ""}.dump`;
+  fixtureNames += 1;
+  return `${kind}-${APP_DATABASE}-${stamp}-${label}.${fixtureNames}.dump`;
 }
 
 /** Sets a file's mtime `ageSeconds` in the past with touch -d, as an operator would. */
@@ -59,14 +66,39 @@ export async function age(file: string, ageSeconds: number): Promise<void> {
   if (result.code !== 0) throw new Error(`touch -d failed on ${file}: ${result.stderr}`);
 }
 
+/** "size mtime" of a file exactly as the script's file_identity prints it. */
+async function fileIdentity(file: string): Promise<string> {
+  const result = await runCaptured("stat", ["-c", "%s %.9Y", "--", file], { timeoutMs: 10_000 });
+  if (result.code !== 0) throw new Error(`stat failed on ${file}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** Replaces (or adds) the size and mtime lines of a dump's marker with the dump's own. */
+async function recordIdentity(dir: string, name: string): Promise<void> {
+  const marker = path.join(dir, `${name}.ok`);
+  const [size, mtime] = (await fileIdentity(path.join(dir, name))).split(" ");
+  const kept = readFileSync(marker, "utf8").split("\n").filter((line) => line !== "" && !/^(size|mtime)=/.test(line));
+  writeFileSync(marker, [...kept, `size=${size}`, `mtime=${mtime}`, ""].join("\n"));
+}
+
+/**
+ * Ages a verified dump as if it had been written and verified `ageSeconds` ago: its mtime and
+ * the mtime its marker recorded move together (moving only the file's would unverify it).
+ */
+export async function ageDump(dir: string, name: string, ageSeconds: number): Promise<void> {
+  await age(path.join(dir, name), ageSeconds);
+  await recordIdentity(dir, name);
+}
+
 /** A stand-in dump file with a verification marker (prune only reads names, markers and mtimes). */
 export async function fakeDump(dir: string, name: string, ageSeconds: number, verified: boolean): Promise<void> {
   writeFileSync(path.join(dir, name), "stand-in dump\n");
+  await age(path.join(dir, name), ageSeconds);
   if (verified) {
     writeFileSync(path.join(dir, `${name}.ok`), "verified_at=2024-01-01T00:00:00Z\nverify=list\n");
+    await recordIdentity(dir, name);
     await age(path.join(dir, `${name}.ok`), ageSeconds);
   }
-  await age(path.join(dir, name), ageSeconds);
 }
 
 export const DAY = 86_400;
