@@ -1,4 +1,4 @@
-// One jest project per testing tier (DESIGN.md): `npm test` runs them all,
+// One jest project per testing tier (docs/architecture.md, "Testing tiers"): `npm test` runs them all,
 // `npx jest --selectProjects unit` runs one. Type checking is `npm run typecheck`;
 // ts-jest only transpiles so the suites stay fast.
 const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };

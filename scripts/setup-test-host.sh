@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepares a Debian 12 machine for the integration and e2e tiers (DESIGN.md, "Testing
+# Prepares a Debian 12 machine for the integration and e2e tiers (docs/architecture.md, "Testing
 # tiers"). Idempotent: every step checks before it acts, so a rerun takes seconds.
 #
 #  1. Installs the Debian packages the tests use, only those missing, and makes sure the

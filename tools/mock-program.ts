@@ -6,8 +6,8 @@ import type { PulumiConfigMap } from "./stack-config-file";
 /**
  * Evaluates the Pulumi program under Pulumi's mock runtime and records every resource it
  * declares: inputs, which inputs were sent as secrets, options and dependencies. Used by the
- * unit tests, the offline policy check and the e2e deploy harness. There is no Pulumi CLI on
- * the machines this is built on (DESIGN.md), so this is how the program is exercised.
+ * unit tests, the offline policy check and the e2e deploy harness: a fast gate that needs no
+ * Pulumi engine (docs/architecture.md, "Testing tiers").
  */
 
 /** One resource as the program registered it. */

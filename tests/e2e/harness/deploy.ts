@@ -12,7 +12,7 @@ import { sleep } from "../../support/wait";
 
 /**
  * Deploys the real program to the local Docker engine the way `pulumi up` would, without the
- * Pulumi CLI (DESIGN.md): the program runs under Pulumi's mock runtime (tools/mock-program.ts)
+ * Pulumi CLI (docs/architecture.md, "Testing tiers"): the program runs under Pulumi's mock runtime (tools/mock-program.ts)
  * and every registration is applied for real inside the mock's creation hook. The SDK resolves
  * a resource's inputs and dependsOn resources before registering it, so the hook runs in true
  * dependency order, and what it returns is what dependents see (real image IDs, generated
