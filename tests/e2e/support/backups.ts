@@ -59,9 +59,22 @@ export class Backups {
     return result.stdout.trimEnd().split("\n").pop() ?? "";
   }
 
-  /** Sets the modification time of every dump and marker, e.g. "3 days ago". */
+  /**
+   * Makes every dump look written (and verified) at `when`, e.g. "3 days ago": the file's mtime
+   * and the mtime its marker recorded move together, since a marker vouches only for a file
+   * whose size and mtime are still those it recorded.
+   */
   async age(when: string): Promise<void> {
-    await execOk(this.container, ["sh", "-c", `touch -d "$1" /backups/*.dump /backups/*.dump.ok`, "age", when]);
+    const script = [
+      'for dump in /backups/*.dump; do',
+      '  touch -d "$1" "$dump"',
+      '  if [ -f "$dump.ok" ]; then',
+      '    sed -i "s/^mtime=.*/mtime=$(stat -c %.9Y "$dump")/" "$dump.ok"',
+      '    touch -d "$1" "$dump.ok"',
+      '  fi',
+      'done',
+    ].join("\n");
+    await execOk(this.container, ["sh", "-c", script, "age", when]);
   }
 
   /** The alembic revision recorded in a dump's data (which schema the dump holds). */
