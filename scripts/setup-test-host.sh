@@ -36,7 +36,11 @@ BASE_TAG=dean-local/debian:bookworm
 # Bumped when the base recipe in this script changes (the overlay files are hashed anyway).
 BASE_RECIPE=1
 
-REQUIRED_PACKAGES=(docker.io debootstrap nginx redis-server postgresql postgresql-contrib openssl iproute2 curl ca-certificates shellcheck)
+# What deploying the stack needs (the engine, the image builds, dev TLS), and what the test
+# tiers need on top (the real nginx, redis-server and PostgreSQL they run on loopback).
+DEPLOY_PACKAGES=(docker.io debootstrap openssl iproute2 curl ca-certificates)
+TEST_PACKAGES=(nginx redis-server postgresql postgresql-contrib shellcheck)
+REQUIRED_PACKAGES=("${DEPLOY_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 # Packages whose services Debian starts on install; the tests run their own instances.
 PACKAGED_SERVICES=(nginx redis-server postgresql)
 
@@ -450,9 +454,29 @@ step() {
 	STEP_SECONDS[$name]=$((SECONDS - started))
 }
 
+# Root is needed only to install packages or start dockerd: a user whose Docker engine already
+# answers and who has the packages can build the images without it.
+require_root_for() {
+	[ "$(id -u)" = 0 ] || fail "$1 needs root: run this as root (sudo $0${DEPLOY_ONLY:+ --deploy}), or install Debian's ${REQUIRED_PACKAGES[*]} and start a Docker engine yourself"
+}
+
+missing_packages() {
+	local package
+	for package in "${REQUIRED_PACKAGES[@]}"; do
+		package_installed "$package" || printf '%s\n' "$package"
+	done
+}
+
 main() {
-	[ "$(id -u)" = 0 ] || fail "run as root (installs packages and starts dockerd)"
+	DEPLOY_ONLY=""
+	case "${1:-}" in
+		--deploy) DEPLOY_ONLY=1; REQUIRED_PACKAGES=("${DEPLOY_PACKAGES[@]}"); PACKAGED_SERVICES=() ;;
+		"") ;;
+		*) fail "unknown option $1 (--deploy: only what npm run up needs, not the test tiers' servers)" ;;
+	esac
 	[ -d "$IMAGES_DIR" ] || fail "$IMAGES_DIR not found"
+	if [ -n "$(missing_packages)" ]; then require_root_for "installing $(missing_packages | tr '\n' ' ')"; fi
+	if ! docker_answers; then require_root_for "starting dockerd"; fi
 	local started=$SECONDS
 	step packages install_packages
 	step services stop_packaged_services
