@@ -1,4 +1,10 @@
 import { z } from "zod";
+import { hasControlCharacter } from "./control-characters";
+import { dnsNameProblem } from "./dns-name";
+import { durationProblem } from "./duration";
+import { type HostPathAccess, hostPathProblem, normaliseHostPath } from "./host-path";
+import { bindAddressProblem, blockedAddressProblem, MIN_BLOCKED_PREFIX } from "./ipv4";
+import { type PostgresNameUse, reservedNameProblem } from "./postgres-names";
 
 /**
  * The schema of the `dean:` config namespace. Every default lives here and only here;
@@ -8,7 +14,7 @@ import { z } from "zod";
 const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 /** An image reference pinned by a tag or a digest; `latest` or no tag is refused. */
-export const imageRef = z.string().superRefine((value, ctx) => {
+export const imageRef = z.string({ error: "must be an image reference such as name:tag or name@sha256:<digest>" }).superRefine((value, ctx) => {
   if (!IMAGE_REF.test(value)) {
     ctx.addIssue({ code: "custom", message: "must be an image reference such as name:tag or name@sha256:<digest>" });
     return;
@@ -17,8 +23,9 @@ export const imageRef = z.string().superRefine((value, ctx) => {
   const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf("/") + 1);
   const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
   const hasDigest = value.includes("@sha256:");
-  if (tag === "latest") {
-    ctx.addIssue({ code: "custom", message: "must be pinned to a version tag or digest; `latest` is refused" });
+  // Tags are case-sensitive, but `LATEST` or `Latest` is a moving tag by any other spelling.
+  if (tag?.toLowerCase() === "latest") {
+    ctx.addIssue({ code: "custom", message: "must be pinned to a version tag or digest; `latest` (in any case) is refused" });
   } else if (tag === undefined && !hasDigest) {
     ctx.addIssue({ code: "custom", message: "must be pinned to a version tag or digest (no tag means `latest`)" });
   }
@@ -36,17 +43,55 @@ function positiveUpTo(max: number) {
   return z.number(message).positive(message).max(max, message);
 }
 
+/**
+ * A string checked by `problem`, which returns a "must ..." phrase when the value is refused.
+ * A value that is no string at all gets the same phrase (what an empty string lacks), so the
+ * refusal says what is allowed rather than only "must be a string".
+ */
+function checkedString(problem: (value: string) => string | undefined) {
+  return z.string({ error: () => problem("") ?? "must be a string" }).superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: "custom", message });
+  });
+}
+
 const port = intBetween(1, 65535);
-const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const ipv4 = z.string().regex(IPV4, "must be an IPv4 address");
-const ipv4OrCidr = z.string().refine((value) => {
-  const [address, prefix, ...rest] = value.split("/");
-  if (rest.length > 0 || !IPV4.test(address)) return false;
-  return prefix === undefined || (/^\d{1,2}$/.test(prefix) && Number(prefix) <= 32);
-}, "must be an IPv4 address or CIDR range (a.b.c.d or a.b.c.d/nn)");
-/** A duration such as `90s`, `15m`, `24h` or `7d`. */
-const duration = z.string().regex(/^[1-9][0-9]*[smhd]$/, "must be a duration such as 90s, 15m, 24h or 7d");
+
+/** A lower-case SQL identifier that PostgreSQL does not reserve for `use` (see postgres-names.ts). */
+function identifier(use: PostgresNameUse) {
+  return checkedString((value) =>
+    /^[a-z_][a-z0-9_]{0,62}$/.test(value)
+      ? reservedNameProblem(value, use)
+      : "must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
+}
+
+/** The address ports are published on: a unicast address the host can own (ipv4.ts). */
+const bindAddress = checkedString(bindAddressProblem);
+
+/**
+ * One entry of `dean:nginx.blockedIps`: an IPv4 address or a CIDR range no wider than a /8
+ * (MIN_BLOCKED_PREFIX, explained in ipv4.ts), written as its network address. dean-ops
+ * validates `block` arguments with this schema, so the bound holds there too.
+ */
+export const blockedAddressSchema = checkedString(blockedAddressProblem);
+export { MIN_BLOCKED_PREFIX };
+
+/** A duration such as `90s`, `15m`, `24h` or `7d`, between `min` and `max` (duration.ts). */
+function durationBetween(min: string, max: string) {
+  return checkedString((value) => durationProblem(value, min, max));
+}
+
+/** A path on the Docker host to mount with `access`: checked, then normalised (host-path.ts). */
+function hostPath(access: HostPathAccess) {
+  return checkedString((value) => hostPathProblem(value, access)).transform(normaliseHostPath);
+}
+
+/** One argument of the migration command: passed to `docker run` through a shell on the Pulumi host. */
+const commandArgument = checkedString((value) => {
+  if (value.length === 0 || value.length > 1024) return "must be text of 1-1024 characters";
+  if (hasControlCharacter(value)) return "must not contain control characters (NUL, newline, ...)";
+  return undefined;
+});
 
 /** CPU and memory for one container: hard limits and the share it is guaranteed. */
 function resources(defaults: { cpus: number; memoryMiB: number; reservedCpus: number; reservedMemoryMiB: number }) {
@@ -82,7 +127,7 @@ export const orchestratorSchema = z.strictObject({
   /** DATABASE_POOL_TIMEOUT in seconds. */
   dbPoolTimeoutSeconds: intBetween(1, 600).default(30),
   /** Command run once per image change, after the pre-upgrade backup, before replicas change. */
-  migrationCommand: z.array(z.string().min(1)).min(1).default(["python", "-m", "alembic", "upgrade", "head"]),
+  migrationCommand: z.array(commandArgument).min(1).max(64).default(["python", "-m", "alembic", "upgrade", "head"]),
   /** Publishes replica 1 on 127.0.0.1:<port> (never another address), for diagnostics and benchmarks. */
   directHostPort: port.optional(),
   /** Seconds a new replica may take to turn healthy before the update fails. */
@@ -90,13 +135,19 @@ export const orchestratorSchema = z.strictObject({
   resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512 }),
 }).prefault({});
 
+/**
+ * Names follow postgres-names.ts: the database and the application role may not take a name
+ * PostgreSQL reserves or creates itself (postgres, template0/1, public, none, current_user,
+ * pg_*, ...); the superuser may be `postgres`, the official image's own default, and nothing
+ * else reserved.
+ */
 export const postgresSchema = z.strictObject({
   /** The application database. */
-  database: identifier.default("dean_production"),
+  database: identifier("database").default("dean_production"),
   /** The application role (login, owner of the database). */
-  user: identifier.default("dean"),
+  user: identifier("role").default("dean"),
   /** The bootstrap superuser used by the provider and the backup job. */
-  superuser: identifier.default("postgres"),
+  superuser: identifier("superuser").default("postgres"),
   /** max_connections. */
   maxConnections: intBetween(20, 10000).default(100),
   /** superuser_reserved_connections. */
@@ -123,17 +174,17 @@ export const redisSchema = z.strictObject({
   /** maxmemory-policy. */
   evictionPolicy: z.enum(REDIS_EVICTION_POLICIES).default("allkeys-lru"),
   /** notify-keyspace-events (the runbook uses `Ex`: expiry events). */
-  keyspaceEvents: z.string().regex(/^[KEg$lshzxetmdnA]*$/, "must use only the notify-keyspace-events flags KEg$lshzxetmdnA").default("Ex"),
+  keyspaceEvents: z.string().regex(/^[KEg$lshzxetmdnA]{0,32}$/, "must use only the notify-keyspace-events flags KEg$lshzxetmdnA (at most 32)").default("Ex"),
   /** appendonly persistence. */
   appendonly: z.boolean().default(true),
   resources: resources({ cpus: 0.5, memoryMiB: 512, reservedCpus: 0.25, reservedMemoryMiB: 256 }),
 }).prefault({});
 
 export const nginxSchema = z.strictObject({
-  /** Public server name (TLS certificate CN for self-signed). */
-  serverName: z.string().regex(/^[a-z0-9.-]+$/i, "must be a host name").default("localhost"),
-  /** Host address the ports are published on; 127.0.0.1 keeps the stack local. */
-  bindAddress: ipv4.default("127.0.0.1"),
+  /** Public server name: a DNS name (the CN of the self-signed certificate, so at most 64 characters in that mode). */
+  serverName: checkedString(dnsNameProblem).default("localhost"),
+  /** Host address the ports are published on; 127.0.0.1 keeps the stack local. A unicast address. */
+  bindAddress: bindAddress.default("127.0.0.1"),
   /** Host port for HTTP (redirects to HTTPS). */
   httpPort: port.default(80),
   /** Host port for HTTPS. */
@@ -155,13 +206,13 @@ export const nginxSchema = z.strictObject({
     burst: intBetween(0, 100000).default(3),
     /** Serve burst requests at once. */
     nodelay: z.boolean().default(true),
-    /** Path prefixes the stricter limit covers. */
-    paths: z.array(z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a URL path starting with /")).min(1).default(["/api/auth/", "/api/login"]),
+    /** Path prefixes the stricter limit covers (each a nginx location: bounded so nginx can read it). */
+    paths: z.array(z.string().regex(/^\/[A-Za-z0-9._~/-]{0,255}$/, "must be a URL path starting with / (A-Z, a-z, 0-9 and ._~/-, at most 256 characters)")).min(1).max(32).default(["/api/auth/", "/api/login"]),
   }).prefault({}),
-  /** Concurrent connections per client IP (limit_conn). */
-  connectionsPerIp: intBetween(1, 100000).default(50),
-  /** Client addresses or CIDR ranges answered with 403. */
-  blockedIps: z.array(ipv4OrCidr).default([]),
+  /** Concurrent connections per client IP (limit_conn, which nginx caps at 65535). */
+  connectionsPerIp: intBetween(1, 65535).default(50),
+  /** Client addresses or CIDR ranges (at most a /8 each) answered with 403. */
+  blockedIps: z.array(blockedAddressSchema).default([]),
   /** Maintenance mode: 503 and the maintenance page everywhere but /health. */
   maintenance: z.boolean().default(false),
   /** Isolate the stack: no port published at all (the runbook's "block external access"). */
@@ -173,10 +224,10 @@ export const nginxSchema = z.strictObject({
    */
   tls: z.strictObject({
     mode: z.enum(["selfSigned", "secretConfig", "hostFiles"]).default("selfSigned"),
-    /** With hostFiles: absolute path of the certificate chain on the Docker host. */
-    certificatePath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path").optional(),
-    /** With hostFiles: absolute path of the private key on the Docker host. */
-    keyPath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path").optional(),
+    /** With hostFiles: absolute path of the certificate chain on the Docker host (mounted read-only; see host-path.ts). */
+    certificatePath: hostPath("read-only").optional(),
+    /** With hostFiles: absolute path of the private key on the Docker host (mounted read-only; see host-path.ts). */
+    keyPath: hostPath("read-only").optional(),
   }).prefault({}),
   resources: resources({ cpus: 0.5, memoryMiB: 256, reservedCpus: 0.25, reservedMemoryMiB: 64 }),
 }).prefault({});
@@ -184,10 +235,13 @@ export const nginxSchema = z.strictObject({
 export const backupSchema = z.strictObject({
   /** Scheduled dumps on or off (production policy requires on). */
   enabled: z.boolean().default(true),
-  /** Time between scheduled dumps. */
-  interval: duration.default("24h"),
-  /** Host directory for dumps (production: /backups/dean); unset means a retained Docker volume. */
-  hostPath: z.string().regex(/^\/[^\s]*$/, "must be an absolute path").optional(),
+  /** Time between scheduled dumps, 10s to 30d (the backup script sleeps it; a longer one is no schedule). */
+  interval: durationBetween("10s", "30d").default("24h"),
+  /**
+   * Host directory for dumps (production: /backups/dean), mounted read-write: never the host's
+   * root, a system directory or inside one (see host-path.ts). Unset means a retained Docker volume.
+   */
+  hostPath: hostPath("read-write").optional(),
   /** Dumps older than this many days are removed, keeping at least minKeep. */
   retentionDays: intBetween(1, 3650).default(7),
   /** Good dumps always kept, however old. */
@@ -213,9 +267,18 @@ export const loggingSchema = z.strictObject({
   maxFiles: intBetween(1, 100).default(5),
 }).prefault({});
 
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+
 export const stackConfigShape = {
-  /** `prod` protects data volumes and is held to the production policies. */
-  environment: z.enum(["dev", "staging", "prod"]).default("dev"),
+  /**
+   * `prod` protects data volumes and is held to the production policies. Required, with no
+   * default: a production stack whose key is lost or misspelt must fail, not deploy as dev.
+   */
+  environment: z.enum(ENVIRONMENTS, {
+    error: (issue) => (issue.input === undefined
+      ? `is required: "dev", "staging" or "prod" (no default, so that a production stack cannot silently become dev)`
+      : undefined),
+  }),
   /** Prefix of every Docker object (containers, networks, volumes); one per stack on a host. */
   instanceName: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, "must be 2-31 characters of a-z, 0-9 and -, starting with a letter").default("dean"),
   /** Images of every service, each pinned. */
@@ -236,3 +299,8 @@ export const stackConfigShape = {
 
 /** Connections the backup job may hold at once: pg_dump plus a verify-by-restore session. */
 export const BACKUP_CONNECTIONS = 2;
+
+export const stackConfigSchema = z.strictObject(stackConfigShape);
+
+/** The validated, fully defaulted `dean:` config. */
+export type StackConfig = z.infer<typeof stackConfigSchema>;

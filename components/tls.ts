@@ -24,8 +24,7 @@ export class SelfSignedTls extends pulumi.ComponentResource implements TlsMateri
   constructor(name: string, args: SelfSignedTlsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dean:edge:SelfSignedTls", name, {}, opts);
     const generate = new command.local.Command(`${name}-openssl`, {
-      create: `openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=${args.serverName}" ` +
-        `-addext "subjectAltName=DNS:${args.serverName}" -keyout /dev/stdout -out /dev/stdout 2>/dev/null`,
+      create: selfSignedCommand(args.serverName),
       triggers: [args.serverName],
       // Never echo the private key into the update's log.
       logging: "none",
@@ -35,6 +34,19 @@ export class SelfSignedTls extends pulumi.ComponentResource implements TlsMateri
     this.key = pulumi.secret(pem.apply((text) => pemBlock(text, "PRIVATE KEY")));
     this.registerOutputs({});
   }
+}
+
+/**
+ * The openssl command making the certificate and key (PEM on stdout). The PEM is held in a shell
+ * variable and printed only when openssl succeeds: on failure the update's error then shows
+ * openssl's own reason (its stderr, which the Command provider reports) and never a
+ * half-written key. The server name is a validated DNS name, safe inside the quotes.
+ */
+export function selfSignedCommand(serverName: string): string {
+  const openssl = `openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=${serverName}" ` +
+    `-addext "subjectAltName=DNS:${serverName}" -keyout /dev/stdout -out /dev/stdout`;
+  return `pem=$(${openssl}) && printf '%s\\n' "$pem" || ` +
+    `{ echo "openssl could not make the self-signed certificate for ${serverName} (dean:nginx.serverName); its reason is above" >&2; exit 1; }`;
 }
 
 /** The first PEM block of a kind, e.g. `CERTIFICATE`. */

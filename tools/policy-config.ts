@@ -1,3 +1,5 @@
+import { closestName } from "../components/config-keys";
+
 /**
  * Policy pack config, handled the way the Pulumi CLI handles `--policy-pack-config`
  * (pkg/resource/analyzer/config.go): the file maps a policy name to an enforcement level or to
@@ -133,22 +135,10 @@ export function validate(schema: SettingSchema, value: unknown, key: string): st
   return problems;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length];
-}
-
 /** The closest known name, if any is close enough to be a typo. */
 function didYouMean(name: string, known: readonly string[]): string {
-  const ranked = known.map((candidate) => ({ candidate, distance: editDistance(candidate.toLowerCase(), name.toLowerCase()) }))
-    .filter(({ distance }) => distance <= 3)
-    .sort((a, b) => a.distance - b.distance);
-  return ranked.length > 0 ? ` (did you mean ${ranked[0].candidate}?)` : "";
+  const closest = closestName(name, known, 3);
+  return closest ? ` (did you mean ${closest}?)` : "";
 }
 
 export interface ReconciledPolicyConfig {

@@ -34,6 +34,7 @@ export function unpinnedReason(reference: string, requireDigest: boolean): strin
   if (requireDigest && digest === undefined) return "it has no digest (this config requires name@sha256:<digest>)";
   if (digest !== undefined) return undefined;
   if (tag === undefined || tag === "") return "it has no tag, which means `latest`";
-  if (tag === "latest") return "its tag is `latest`, which moves";
+  // Tags are case-sensitive, but `LATEST` or `Latest` moves just the same.
+  if (tag.toLowerCase() === "latest") return `its tag is \`${tag}\`, which moves`;
   return undefined;
 }

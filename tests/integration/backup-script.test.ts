@@ -46,7 +46,7 @@ describeWithBinaries(
     const install = (name: string, backup: Record<string, unknown> = {}, intervalSeconds = HOUR): { script: string; dir: string } => {
       const dir = path.join(root, name, "backups");
       mkdirSync(dir, { recursive: true });
-      const settings = parseStackConfig({ backup: { interval: "1h", retentionDays: 7, minKeep: 3, verify: "restore", ...backup } }).backup;
+      const settings = parseStackConfig({ environment: "dev", backup: { interval: "1h", retentionDays: 7, minKeep: 3, verify: "restore", ...backup } }).backup;
       const script = path.join(root, name, "dean-backup");
       writeFileSync(script, renderBackupScript({ backup: settings, intervalSeconds, backupDir: dir }), { mode: 0o755 });
       return { script, dir };

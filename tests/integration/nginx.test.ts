@@ -22,7 +22,7 @@ import { burstOutcome, mostAdmitted, timed } from "../support/rate-limit";
 
 jest.setTimeout(60_000);
 
-const devLike = (extra: Record<string, unknown> = {}): NginxSettings => parseStackConfig({ nginx: { httpPort: 8080, httpsPort: 8443, ...extra } }).nginx;
+const devLike = (extra: Record<string, unknown> = {}): NginxSettings => parseStackConfig({ environment: "dev", nginx: { httpPort: 8080, httpsPort: 8443, ...extra } }).nginx;
 
 /** The production shape: 1 r/s with burst 5 (the runbook's numbers), a deny list, several auth paths. */
 const prodLike = (extra: Record<string, unknown> = {}): NginxSettings =>

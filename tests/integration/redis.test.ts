@@ -11,7 +11,7 @@ jest.setTimeout(60_000);
 const PASSWORD = `p4ss "word" \\ with $pace, 'quotes' & #hash`;
 
 const prodLike = (): RedisSettings =>
-  parseStackConfig({ redis: { maxmemoryMiB: 128, evictionPolicy: "allkeys-lru", keyspaceEvents: "Ex", appendonly: true } }).redis;
+  parseStackConfig({ environment: "dev", redis: { maxmemoryMiB: 128, evictionPolicy: "allkeys-lru", keyspaceEvents: "Ex", appendonly: true } }).redis;
 
 /** Errors a client emitted (a refused AUTH surfaces here, the command itself sees a closed connection). */
 const emitted = new WeakMap<Redis, Error[]>();
@@ -122,7 +122,7 @@ describeWithBinaries("the rendered redis.conf under real redis-server", { "redis
   });
 
   test("an empty keyspaceEvents disables notifications; appendonly can be off", async () => {
-    const server = await start(parseStackConfig({ redis: { keyspaceEvents: "", appendonly: false, evictionPolicy: "volatile-ttl", maxmemoryMiB: 64 } }).redis);
+    const server = await start(parseStackConfig({ environment: "dev", redis: { keyspaceEvents: "", appendonly: false, evictionPolicy: "volatile-ttl", maxmemoryMiB: 64 } }).redis);
     const redis = await connect(server.port, PASSWORD);
     expect(await redis.config("GET", "notify-keyspace-events")).toEqual(["notify-keyspace-events", ""]);
     expect(await redis.config("GET", "appendonly")).toEqual(["appendonly", "no"]);

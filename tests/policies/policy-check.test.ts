@@ -66,7 +66,7 @@ describe("npm run policy, when something is wrong", () => {
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   test("a bad stack config prints the program's ConfigError, not a stack trace, and exits 2", async () => {
-    fs.writeFileSync(path.join(scratch, "Pulumi.broken.yaml"), "config:\n  dean:orchestrator:\n    replicas: 0\n  dean:postgres:\n    maxConections: 300\n");
+    fs.writeFileSync(path.join(scratch, "Pulumi.broken.yaml"), "config:\n  dean:environment: prod\n  dean:orchestrator:\n    replicas: 0\n  dean:postgres:\n    maxConections: 300\n");
     const result = await runInProcess({ stack: "broken", projectDir: scratch });
     expect(result.code).toBe(EXIT_ERROR);
     expect(result.err).toContain("Invalid stack config (2 problems):");
@@ -90,6 +90,29 @@ describe("npm run policy, when something is wrong", () => {
     const result = await runInProcess({ stack: "prod", stackFile: file, projectDir: scratch });
     expect(result.code).toBe(EXIT_ERROR);
     expect(result.err).toContain("dean:orchestrator.replicas must be a whole number between 1 and 50 (got 0)");
+  });
+
+  // Issue 10: each of these used to evaluate as a dev stack and print PASS.
+  test.each([
+    ["an empty stack file", "", "dean:environment is required"],
+    ["`config:` left empty", "config:\n", "dean:environment is required"],
+    ["a namespace typo", "config:\n  daen:environment: prod\n", "daen:environment is in the namespace daen, which nothing in this stack reads (dean, pulumi, command, docker, postgresql, random are): did you mean dean:environment?"],
+    ["settings outside `config:`", "dean:environment: prod\n", "dean:environment is at the top level of the file: stack settings belong under `config:`"],
+    ["a prototype key", "config:\n  dean:environment: prod\n  dean:__proto__:\n    nginx:\n      maintenance: true\n", "dean:__proto__ is not a known setting"],
+  ])("%s exits 2 with the key, never PASS", async (_label, text, expected) => {
+    const file = path.join(scratch, "what-if.yaml");
+    fs.writeFileSync(file, text);
+    const result = await runInProcess({ stack: "prod", stackFile: file, projectDir: scratch });
+    expect(result.code).toBe(EXIT_ERROR);
+    expect(result.err).toContain(expected);
+    expect(result.err).not.toMatch(/\n\s+at |ZodError/);
+    expect(result.out).not.toContain("PASS");
+  });
+
+  test("--stack-file naming a directory says so, with the path", async () => {
+    const result = await runInProcess({ stack: "prod", stackFile: scratch, projectDir: scratch });
+    expect(result.code).toBe(EXIT_ERROR);
+    expect(result.err).toBe(`stack config file ${scratch} is a directory; name the Pulumi.<stack>.yaml file inside it\n`);
   });
 
   test("a stack without a config file exits 2", async () => {

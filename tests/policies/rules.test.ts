@@ -141,6 +141,42 @@ const ruleCases: Case[] = [
     }),
     caught: ["no-host-access @ dean-backup-job"], message: /it is privileged; it mounts \/var\/run, exposing the Docker socket \/var\/run\/docker\.sock/,
   },
+  // Issue 10: mounts the config schema refuses, caught again where only the plan shows them.
+  {
+    policy: "no-host-access", change: "the Docker socket spelt /var//run/docker.sock",
+    mutation: (r) => mutate(r, service("nginx"), (d) => setProp(d, "volumes", [{ hostPath: "/var//run/docker.sock", containerPath: "/etc/nginx/tls/privkey.pem", readOnly: true }])),
+    caught: ["no-host-access @ dean-nginx-server"], message: /it mounts \/var\/\/run\/docker\.sock \(that is \/var\/run\/docker\.sock\), exposing the Docker socket \/var\/run\/docker\.sock/,
+  },
+  {
+    policy: "no-host-access", change: "the host's root, writable, spelt /.",
+    mutation: (r) => mutate(r, service("backup"), (d) => setProp(d, "volumes", [{ hostPath: "/.", containerPath: "/backups" }])),
+    caught: ["no-host-access @ dean-backup-job"], message: /it mounts \/\. \(that is \/\), the host's root directory/,
+  },
+  {
+    policy: "no-host-access", change: "a whole system directory",
+    mutation: (r) => mutate(r, service("nginx"), (d) => setProp(d, "volumes", [{ hostPath: "/etc/", containerPath: "/host-etc", readOnly: true }])),
+    caught: ["no-host-access @ dean-nginx-server"], message: /it mounts \/etc\/ \(that is \/etc\), a whole system directory/,
+  },
+  {
+    policy: "no-host-access", change: "a writable mount inside /etc",
+    mutation: (r) => mutate(r, service("backup"), (d) => setProp(d, "volumes", [{ hostPath: "/etc/dean-backups", containerPath: "/backups" }])),
+    caught: ["no-host-access @ dean-backup-job"], message: /it mounts \/etc\/dean-backups writable, inside the system tree \/etc/,
+  },
+  {
+    policy: "no-host-access", change: "a mount inside /proc",
+    mutation: (r) => mutate(r, service("backup"), (d) => setProp(d, "volumes", [{ hostPath: "/proc/1/root", containerPath: "/backups" }])),
+    caught: ["no-host-access @ dean-backup-job"], message: /it mounts \/proc\/1\/root, inside \/proc/,
+  },
+  {
+    policy: "no-host-access", change: "a host path with `:`",
+    mutation: (r) => mutate(r, service("backup"), (d) => setProp(d, "volumes", [{ hostPath: "/backups:/etc", containerPath: "/backups" }])),
+    caught: ["no-host-access @ dean-backup-job"], message: /cannot be checked: its host path "\/backups:\/etc" contains `:`/,
+  },
+  {
+    policy: "pinned-images", change: "an image tagged LATEST",
+    mutation: (r) => mutate(r, service("nginx"), (d) => setProp(d, "image", "nginx:LATEST")),
+    caught: ["pinned-images @ dean-nginx-server"], message: /its tag is `LATEST`, which moves/,
+  },
   {
     policy: "no-host-access", change: "host networking",
     mutation: (r) => mutate(r, service("redis"), (d) => setProp(d, "networkMode", "host")),

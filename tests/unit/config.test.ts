@@ -40,8 +40,8 @@ describe("shipped stack configs", () => {
     expect(dev.nginx.tls.mode).toBe("selfSigned");
   });
 
-  it("an empty config takes every default from the schema", () => {
-    const defaults = parseStackConfig({});
+  it("a config naming only its environment takes every other default from the schema", () => {
+    const defaults = parseStackConfig({ environment: "dev" });
     expect(defaults.orchestrator.migrationCommand).toEqual(["python", "-m", "alembic", "upgrade", "head"]);
     expect(defaults.postgres.database).toBe("dean_production");
     expect(defaults.orchestrator.port).toBe(8082);
@@ -50,7 +50,7 @@ describe("shipped stack configs", () => {
 
 describe("connection budget", () => {
   it("refuses the runbook's literal pool values and shows the arithmetic", () => {
-    const problems = problemsOf({ orchestrator: { replicas: 3, workers: 8, dbPoolSize: 20, dbMaxOverflow: 40 }, postgres: { maxConnections: 200 } });
+    const problems = problemsOf({ environment: "prod", orchestrator: { replicas: 3, workers: 8, dbPoolSize: 20, dbMaxOverflow: 40 }, postgres: { maxConnections: 200 } });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("dean:postgres.maxConnections");
     expect(problems[0]).toContain("3 replicas x 8 workers x (20 pool + 40 overflow) = 1440");
@@ -59,8 +59,8 @@ describe("connection budget", () => {
 
   it("accepts a budget that exactly fits", () => {
     // 2 x 2 x (5 + 5) = 40 + 2 + 5 + 3 = 50
-    expect(() => parseStackConfig({ orchestrator: { replicas: 2, workers: 2, dbPoolSize: 5, dbMaxOverflow: 5 }, postgres: { maxConnections: 50 } })).not.toThrow();
-    expect(problemsOf({ orchestrator: { replicas: 2, workers: 2, dbPoolSize: 5, dbMaxOverflow: 6 }, postgres: { maxConnections: 53 } })[0]).toContain("= 54 > max_connections 53");
+    expect(() => parseStackConfig({ environment: "dev", orchestrator: { replicas: 2, workers: 2, dbPoolSize: 5, dbMaxOverflow: 5 }, postgres: { maxConnections: 50 } })).not.toThrow();
+    expect(problemsOf({ environment: "dev", orchestrator: { replicas: 2, workers: 2, dbPoolSize: 5, dbMaxOverflow: 6 }, postgres: { maxConnections: 53 } })[0]).toContain("= 54 > max_connections 53");
   });
 });
 
@@ -79,14 +79,14 @@ const badConfigs: [string, Record<string, unknown>, string][] = [
   ["reservation above limit (cpu)", { orchestrator: { resources: { cpus: 1, reservedCpus: 2 } } }, "dean:orchestrator.resources.reservedCpus must not exceed"],
   ["reservation above limit (memory)", { redis: { resources: { memoryMiB: 128, reservedMemoryMiB: 256 } } }, "dean:redis.resources.reservedMemoryMiB must not exceed"],
   ["cpu limit zero", { nginx: { resources: { cpus: 0 } } }, "dean:nginx.resources.cpus"],
-  ["image tagged latest", { images: { orchestrator: "dean/orchestrator:latest" } }, "dean:images.orchestrator must be pinned to a version tag or digest; `latest` is refused"],
+  ["image tagged latest", { images: { orchestrator: "dean/orchestrator:latest" } }, "dean:images.orchestrator must be pinned to a version tag or digest; `latest` (in any case) is refused"],
   ["image without tag", { images: { postgres: "postgres" } }, "dean:images.postgres must be pinned"],
   ["image malformed", { images: { redis: "Redis:7 " } }, "dean:images.redis must be an image reference"],
   ["unknown environment", { environment: "production" }, "dean:environment must be one of \"dev\", \"staging\", \"prod\""],
   ["bad instance name", { instanceName: "Dean_Prod" }, "dean:instanceName"],
   ["max_connections too low", { postgres: { maxConnections: 5 } }, "dean:postgres.maxConnections"],
   ["database not an identifier", { postgres: { database: "dean-production" } }, "dean:postgres.database"],
-  ["app user equals superuser", { postgres: { user: "postgres" } }, "dean:postgres.user must differ from postgres.superuser"],
+  ["app user equals superuser", { postgres: { user: "dean_admin", superuser: "dean_admin" } }, "dean:postgres.user must differ from postgres.superuser"],
   ["unknown eviction policy", { redis: { evictionPolicy: "lru" } }, "dean:redis.evictionPolicy must be one of"],
   ["bad keyspace flags", { redis: { keyspaceEvents: "Exq" } }, "dean:redis.keyspaceEvents"],
   ["negative burst", { nginx: { rateLimit: { burst: -1 } } }, "dean:nginx.rateLimit.burst"],
@@ -116,7 +116,7 @@ describe("bad configs", () => {
   });
 
   it.each(badConfigs)("%s names the key", (_label, raw, expected) => {
-    const problems = problemsOf(raw);
+    const problems = problemsOf({ environment: "dev", ...raw });
     expect(problems.some((problem) => problem.includes(expected))).toBe(true);
     // The value given is quoted back, so the operator sees what was wrong.
     expect(problems.every((problem) => /\(got .*\)$/.test(problem))).toBe(true);
@@ -124,6 +124,7 @@ describe("bad configs", () => {
 
   it("reports every problem of a config at once", () => {
     const problems = problemsOf({
+      environment: "dev",
       orchestrator: { replicas: 0, typo: true },
       images: { nginx: "nginx:latest" },
       nginx: { blockedIps: ["nope"] },

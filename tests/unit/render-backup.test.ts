@@ -1,7 +1,7 @@
 import { durationSeconds, parseStackConfig, type BackupSettings } from "../../components/config";
 import { renderBackupScript, shellQuote, type BackupScriptInput } from "../../components/render/backup-script";
 
-const dev = (): BackupSettings => parseStackConfig({ backup: { interval: "1h", retentionDays: 2, minKeep: 2, verify: "list" } }).backup;
+const dev = (): BackupSettings => parseStackConfig({ environment: "dev", backup: { interval: "1h", retentionDays: 2, minKeep: 2, verify: "list" } }).backup;
 const prod = (): BackupSettings =>
   parseStackConfig({ environment: "prod", backup: { interval: "24h", hostPath: "/backups/dean", retentionDays: 14, minKeep: 7, verify: "restore" } }).backup;
 
@@ -87,7 +87,7 @@ describe.each([
 
 describe("renderBackupScript, settings", () => {
   test("backup.enabled false keeps the container idle for manual and pre-upgrade dumps", () => {
-    const script = renderBackupScript(input(parseStackConfig({ backup: { enabled: false } }).backup));
+    const script = renderBackupScript(input(parseStackConfig({ environment: "dev", backup: { enabled: false } }).backup));
     expect(constants(script).SCHEDULE_ENABLED).toBe("false");
   });
 

@@ -5,7 +5,7 @@ import { allDirectives, blockOf, directives, lines, locations, parseNginx, type 
 
 /** Local development: defaults, unprivileged host ports, a looser limit without nodelay. */
 const dev = (extra: Record<string, unknown> = {}): NginxSettings =>
-  parseStackConfig({ nginx: { httpPort: 8080, httpsPort: 8443, rateLimit: { ratePerSecond: 20, burst: 40, nodelay: false }, ...extra } }).nginx;
+  parseStackConfig({ environment: "dev", nginx: { httpPort: 8080, httpsPort: 8443, rateLimit: { ratePerSecond: 20, burst: 40, nodelay: false }, ...extra } }).nginx;
 
 /** Production: the runbook's 1 r/s burst 5, a deny list and several auth paths. */
 const prod = (extra: Record<string, unknown> = {}): NginxSettings =>

@@ -1,7 +1,7 @@
 import { parseStackConfig, type RedisSettings } from "../../components/config";
 import { redisQuote, renderRedisConf } from "../../components/render/redis-conf";
 
-const dev = (): RedisSettings => parseStackConfig({}).redis;
+const dev = (): RedisSettings => parseStackConfig({ environment: "dev" }).redis;
 const prod = (): RedisSettings =>
   parseStackConfig({ environment: "prod", redis: { maxmemoryMiB: 2048, evictionPolicy: "allkeys-lru", keyspaceEvents: "Ex", appendonly: true } }).redis;
 
@@ -106,7 +106,7 @@ describe.each([
 
 describe("renderRedisConf, values that need quoting", () => {
   test("an empty keyspaceEvents renders as \"\" (notifications off)", () => {
-    const text = renderRedisConf(parseStackConfig({ redis: { keyspaceEvents: "" } }).redis, "pw");
+    const text = renderRedisConf(parseStackConfig({ environment: "dev", redis: { keyspaceEvents: "" } }).redis, "pw");
     expect(text).toMatch(/^notify-keyspace-events ""$/m);
     expect(parseRedisConf(text).get("notify-keyspace-events")).toEqual([""]);
   });
