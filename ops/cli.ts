@@ -1,8 +1,10 @@
+import * as os from "node:os";
 import * as path from "node:path";
 import { DockerodeHost } from "./adapters/docker-host";
 import { PulumiStack } from "./adapters/pulumi-stack";
 import { systemClock, terminal } from "./adapters/terminal";
 import { runDeanOps } from "./main";
+import { checkPrerequisites } from "./preflight/check";
 
 // dean-ops ships inside the dean-infra package: its Pulumi project is the package root.
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -10,6 +12,7 @@ const PROJECT_DIR = path.resolve(__dirname, "..");
 runDeanOps(process.argv.slice(2), {
   console: terminal,
   clock: systemClock,
+  preflight: (options) => checkPrerequisites({ ...options, cwd: path.resolve(options.cwd) }, { env: process.env, home: os.homedir() }),
   connect: (options) => ({ stack: new PulumiStack(options.stack, path.resolve(options.cwd)), docker: new DockerodeHost() }),
   defaultCwd: PROJECT_DIR,
 }).then((code) => {

@@ -3,7 +3,7 @@ export const ExitCode = {
   ok: 0,
   /** An update or a live check failed: the stack may have changed. */
   failed: 1,
-  /** Bad arguments or an invalid resulting config: nothing was changed. */
+  /** Bad arguments, a missing prerequisite (CLI, backend, passphrase) or an invalid resulting config: nothing was changed. */
   refused: 2,
   /** The operator answered no: the config was put back, nothing was deployed. */
   cancelled: 3,

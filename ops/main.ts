@@ -12,6 +12,11 @@ export interface Adapters {
 export interface Runtime {
   readonly console: Console;
   readonly clock: Clock;
+  /**
+   * Checks what the stack needs (engine, backend, passphrase) before anything is attempted;
+   * throws `refused` naming what is missing and how to provide it.
+   */
+  readonly preflight: (options: GlobalOptions) => void;
   /** Builds the stack and Docker adapters for the chosen stack and project directory. */
   readonly connect: (options: GlobalOptions) => Adapters;
   /** The project directory when --cwd is not given. */
@@ -57,8 +62,11 @@ export async function runDeanOps(argv: readonly string[], runtime: Runtime): Pro
       console.print(usage());
       return ExitCode.refused;
     }
+    // In this order: arguments, then what the stack needs, and only then the stack itself.
+    const invocation = command.parse(parsed.args);
+    runtime.preflight(parsed.options);
     const adapters = runtime.connect(parsed.options);
-    return await command.run({ ...adapters, console, clock: runtime.clock, options: parsed.options }, parsed.args);
+    return await invocation({ ...adapters, console, clock: runtime.clock, options: parsed.options });
   } catch (error) {
     if (error instanceof OpsError) {
       report(console, error);

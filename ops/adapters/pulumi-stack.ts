@@ -1,73 +1,21 @@
-import { CommandError, type ConfigMap, LocalWorkspace, type Stack, StackNotFoundError, type UpdateSummary } from "@pulumi/pulumi/automation";
-import type { ConfigEntry, ConfigValues, Json, OutputSink, PreviewSummary, StackOutputs, StackPort, StackUpdate, UpSummary } from "../ports";
+import { type ConfigMap, LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { refused } from "../errors";
+import type { ConfigValues, OutputSink, PreviewSummary, StackOutputs, StackPort, StackUpdate, UpSummary } from "../ports";
+import { engineFailure, stderrSummary } from "./engine-error";
+import { setAllDocument, toConfigValues, toStackUpdate } from "./pulumi-config";
+import { setSecretConfig } from "./secret-config";
 
 /** Entries per `pulumi stack history` page; pages are read until one comes back short. */
 const HISTORY_PAGE_SIZE = 100;
-/** What `pulumi stack history --show-secrets --json` prints for a secret it cannot decrypt. */
-const UNDECRYPTABLE = "ERROR_UNABLE_TO_DECRYPT";
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+export interface PulumiStackOptions {
+  /** A Pulumi installation root (the CLI is `<root>/bin/pulumi`) instead of `pulumi` on PATH. */
+  readonly pulumiRoot?: string;
 }
 
-function isJson(value: unknown): value is Json {
-  if (value === null || ["string", "number", "boolean"].includes(typeof value)) return true;
-  if (Array.isArray(value)) return value.every(isJson);
-  return isRecord(value) && Object.values(value).every(isJson);
-}
-
-/**
- * A config value as the CLI's JSON prints it (`pulumi config --json`, `stack history --json`):
- * `value` is text (JSON text for objects), `objectValue` the parsed object, and a secret has no
- * `value` when it could not be decrypted. The Automation API types only `value` and `secret`.
- */
-function toEntry(raw: unknown): ConfigEntry | undefined {
-  if (!isRecord(raw)) return undefined;
-  const secret = raw.secret === true;
-  if (raw.objectValue !== undefined && raw.objectValue !== null && isJson(raw.objectValue)) return { value: raw.objectValue, secret };
-  if (typeof raw.value !== "string" || (secret && raw.value === UNDECRYPTABLE)) return undefined;
-  return { value: raw.value, secret };
-}
-
-function toConfigValues(config: ConfigMap | undefined): { values: ConfigValues; unreadable: string[] } {
-  const values: Record<string, ConfigEntry> = {};
-  const unreadable: string[] = [];
-  for (const [key, raw] of Object.entries(config ?? {})) {
-    const entry = toEntry(raw);
-    if (entry) values[key] = entry;
-    else unreadable.push(key);
-  }
-  return { values, unreadable };
-}
-
-function toStackUpdate(summary: UpdateSummary): StackUpdate {
-  const { values, unreadable } = toConfigValues(summary.config);
-  return {
-    version: summary.version,
-    kind: summary.kind,
-    result: summary.result,
-    startTime: summary.startTime,
-    message: summary.message ?? "",
-    config: values,
-    unreadableSecrets: unreadable,
-    resourceChanges: { ...summary.resourceChanges },
-  };
-}
-
-/** Last lines worth showing of a failed command's error output. */
-function tail(text: string): string {
-  return text.split("\n").map((line) => line.trimEnd()).filter((line) => line.trim() !== "").slice(-10).join("\n");
-}
-
-/**
- * A CommandError's message holds the whole command output (already streamed to the operator),
- * prefixed by execa's "Command failed with exit code N: <command line>". Its stderr part is
- * what says what failed.
- */
-function conciseError(error: unknown): Error {
-  if (!(error instanceof CommandError)) return error instanceof Error ? error : new Error(String(error));
-  const stderr = (/\n stderr: ([\s\S]*?)\n err\?: /.exec(error.message)?.[1] ?? error.message).replace(/^Command failed with exit code \d+: .*\n?/, "");
-  return new Error(tail(stderr) || "pulumi reported a failure (see its output above)");
+interface Selected {
+  readonly stack: Stack;
+  readonly workspace: LocalWorkspace;
 }
 
 /** Streams an engine operation's stdout and stderr, keeping stderr for the error if it fails. */
@@ -79,88 +27,112 @@ async function streamed<T>(onOutput: OutputSink, operation: (sinks: { onOutput: 
       onOutput(text);
     } });
   } catch (error) {
-    const captured = tail(stderr.join(""));
-    throw captured ? new Error(captured) : conciseError(error);
+    throw new Error(stderrSummary(stderr.join("")) || engineFailure(error));
   }
 }
 
-/** StackPort over the Automation API's LocalWorkspace: the project in `workDir`, run by the local Pulumi CLI. */
+/** A secret's value as the CLI stores it: text. A structured secret would need a command line per field. */
+function secretText(key: string, value: ConfigValues[string]["value"]): string {
+  if (typeof value === "string") return value;
+  throw new Error(`${key} is a structured secret: dean-ops sets secrets only whole, as text, so that no value reaches a command line; set it by hand (pulumi config set --secret --path ...)`);
+}
+
+/**
+ * StackPort over the Automation API: the project in `workDir`, run by the local Pulumi CLI.
+ * Every failure is reported by the CLI's stderr only (engine-error.ts), and secret values are
+ * written through stdin (secret-config.ts): no decrypted value is put on a command line.
+ */
 export class PulumiStack implements StackPort {
-  private selected?: Promise<Stack>;
+  private selected?: Promise<Selected>;
 
   constructor(
     readonly stackName: string,
     private readonly workDir: string,
+    private readonly options: PulumiStackOptions = {},
   ) {}
 
-  /** Selected on first use, so that bad arguments are refused before the CLI is needed. */
-  private stack(): Promise<Stack> {
-    this.selected ??= LocalWorkspace.selectStack({ stackName: this.stackName, workDir: this.workDir }).catch((error: unknown) => {
-      if (error instanceof StackNotFoundError) throw new Error(`stack ${this.stackName} does not exist in ${this.workDir} (pulumi stack ls lists the stacks)`);
-      throw new Error(`cannot open stack ${this.stackName} in ${this.workDir} (dean-ops needs the Pulumi CLI on PATH and a logged-in backend): ${conciseError(error).message}`);
-    });
+  /** Selected on first use, after the arguments and the prerequisites have been checked. */
+  private select(): Promise<Selected> {
+    this.selected ??= (async () => {
+      try {
+        const pulumiCommand = this.options.pulumiRoot === undefined ? undefined : await PulumiCommand.get({ root: this.options.pulumiRoot });
+        const workspace = await LocalWorkspace.create({ workDir: this.workDir, pulumiCommand });
+        return { stack: await Stack.select(this.stackName, workspace), workspace };
+      } catch (error) {
+        // Opening a stack changes nothing: whatever went wrong, nothing was changed.
+        if (error instanceof StackNotFoundError) throw refused(`stack ${this.stackName} does not exist in the backend of ${this.workDir}; nothing was changed`, ["pulumi stack ls lists the stacks there"]);
+        throw refused(`cannot open stack ${this.stackName} in ${this.workDir}; nothing was changed: ${engineFailure(error)}`);
+      }
+    })();
     return this.selected;
   }
 
-  async history(): Promise<StackUpdate[]> {
-    const stack = await this.stack();
-    const byVersion = new Map<number, StackUpdate>();
-    for (let page = 1; ; page++) {
-      // showSecrets: rollback re-applies secret values, so it needs them decrypted.
-      const summaries = await stack.history(HISTORY_PAGE_SIZE, page, true);
-      const before = byVersion.size;
-      for (const summary of summaries) byVersion.set(summary.version, toStackUpdate(summary));
-      // A backend that ignores paging returns the same entries again: stop when nothing is new.
-      if (summaries.length < HISTORY_PAGE_SIZE || byVersion.size === before) break;
+  /** One engine call; its failure is reported as `what` and the CLI's stderr. */
+  private async engine<T>(what: string, operation: (selected: Selected) => Promise<T>): Promise<T> {
+    const selected = await this.select();
+    try {
+      return await operation(selected);
+    } catch (error) {
+      throw new Error(`${what}: ${engineFailure(error)}`);
     }
-    return [...byVersion.values()].sort((a, b) => b.version - a.version);
+  }
+
+  history(): Promise<StackUpdate[]> {
+    return this.engine("cannot read the stack history", async ({ stack }) => {
+      const byVersion = new Map<number, StackUpdate>();
+      for (let page = 1; ; page++) {
+        // showSecrets: rollback re-applies secret values, so it needs them decrypted.
+        const summaries = await stack.history(HISTORY_PAGE_SIZE, page, true);
+        const before = byVersion.size;
+        for (const summary of summaries) byVersion.set(summary.version, toStackUpdate(summary));
+        // A backend that ignores paging returns the same entries again: stop when nothing is new.
+        if (summaries.length < HISTORY_PAGE_SIZE || byVersion.size === before) break;
+      }
+      return [...byVersion.values()].sort((a, b) => b.version - a.version);
+    });
   }
 
   async getConfig(): Promise<ConfigValues> {
-    const { values, unreadable } = toConfigValues(await (await this.stack()).getAllConfig());
+    const { values, unreadable } = toConfigValues(await this.engine("cannot read the stack config", ({ stack }) => stack.getAllConfig()));
     if (unreadable.length > 0) throw new Error(`cannot read the config values of ${unreadable.join(", ")} (are the stack's secrets decryptable here?)`);
     return values;
   }
 
-  async setPaths(values: Readonly<Record<string, string>>): Promise<void> {
+  setPaths(values: Readonly<Record<string, string>>): Promise<void> {
+    // Plain values typed by the operator (replicas, an image, an address): argv is fine for them.
     const config: ConfigMap = Object.fromEntries(Object.entries(values).map(([path, value]) => [path, { value, secret: false }]));
-    await (await this.stack()).setAllConfig(config, true);
+    return this.engine("cannot write the stack config", ({ stack }) => stack.setAllConfig(config, true));
   }
 
-  async removePaths(paths: readonly string[]): Promise<void> {
-    await (await this.stack()).removeAllConfig([...paths], true);
+  removePaths(paths: readonly string[]): Promise<void> {
+    return this.engine("cannot write the stack config", ({ stack }) => stack.removeAllConfig([...paths], true));
   }
 
   async replaceConfig(values: ConfigValues, remove: readonly string[]): Promise<void> {
-    const stack = await this.stack();
-    if (Object.keys(values).length > 0) {
-      // `config set-all --json` takes `pulumi config --json`'s shape, so objects stay objects
-      // (plain set-all would store their JSON as a string) and secrets are encrypted again.
-      const document = Object.fromEntries(Object.entries(values).map(([key, entry]) => [
-        key,
-        typeof entry.value === "object" && entry.value !== null
-          ? { value: JSON.stringify(entry.value), objectValue: entry.value, secret: entry.secret }
-          : { value: String(entry.value), secret: entry.secret },
-      ]));
-      await stack.setAllConfigJson(JSON.stringify(document));
-    }
-    if (remove.length > 0) await stack.removeAllConfig([...remove]);
+    const entries = Object.entries(values);
+    const plain = Object.fromEntries(entries.filter(([, entry]) => !entry.secret));
+    const secrets = entries.filter(([, entry]) => entry.secret).map(([key, entry]) => [key, secretText(key, entry.value)] as const);
+    await this.engine("cannot write the stack config", async ({ stack, workspace }) => {
+      if (Object.keys(plain).length > 0) await stack.setAllConfigJson(setAllDocument(plain));
+      for (const [key, text] of secrets) await setSecretConfig(workspace, this.stackName, key, text);
+      if (remove.length > 0) await stack.removeAllConfig([...remove]);
+    });
   }
 
   async preview(onOutput: OutputSink): Promise<PreviewSummary> {
-    const stack = await this.stack();
+    const { stack } = await this.select();
     const result = await streamed(onOutput, (sinks) => stack.preview(sinks));
     return { changes: { ...result.changeSummary } };
   }
 
   async up(message: string, onOutput: OutputSink): Promise<UpSummary> {
-    const stack = await this.stack();
+    const { stack } = await this.select();
     const result = await streamed(onOutput, (sinks) => stack.up({ message, ...sinks }));
     return { version: result.summary.version, changes: { ...result.summary.resourceChanges } };
   }
 
   async outputs(): Promise<StackOutputs> {
-    const outputs = await (await this.stack()).outputs();
+    const outputs = await this.engine("cannot read the stack outputs", ({ stack }) => stack.outputs());
     return Object.fromEntries(Object.entries(outputs).map(([key, output]): [string, { value: unknown; secret: boolean }] => [key, { value: output.value, secret: output.secret }]));
   }
 }

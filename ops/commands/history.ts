@@ -5,7 +5,8 @@ import { describeChange } from "../format/config-diff";
 import { renderTable } from "../format/table";
 import { formatTime } from "../format/time";
 import type { StackUpdate } from "../ports";
-import { type Command, positional } from "./command";
+import { positional } from "./arguments";
+import type { Command } from "./command";
 
 function changesSince(previous: StackUpdate | undefined, entry: StackUpdate): string {
   if (!previous) return "(first recorded operation)";
@@ -34,14 +35,16 @@ export const history: Command = {
   name: "history",
   usage: "",
   summary: "stack history as a table: version, time, result, image, replicas, config changes",
-  async run(ctx, args) {
+  parse(args) {
     positional(history, args, 0);
-    const entries = await ctx.stack.history();
-    if (entries.length === 0) {
-      ctx.console.print(`Stack ${ctx.stack.stackName} has no history yet: it has never been updated.`);
+    return async (ctx) => {
+      const entries = await ctx.stack.history();
+      if (entries.length === 0) {
+        ctx.console.print(`Stack ${ctx.stack.stackName} has no history yet: it has never been updated.`);
+        return ExitCode.ok;
+      }
+      ctx.console.print(renderTable(["VERSION", "STARTED (UTC)", "RESULT", "IMAGE", "REPLICAS", "CONFIG CHANGES"], historyRows(entries)));
       return ExitCode.ok;
-    }
-    ctx.console.print(renderTable(["VERSION", "STARTED (UTC)", "RESULT", "IMAGE", "REPLICAS", "CONFIG CHANGES"], historyRows(entries)));
-    return ExitCode.ok;
+    };
   },
 };

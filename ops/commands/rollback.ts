@@ -12,6 +12,7 @@ import { backupContainer, choosePreUpgradeDump, type DumpEntry, lastLine, listDu
 import { readOutputs } from "../workflow/outputs";
 import { type ChangePlan, planChange } from "../workflow/plan";
 import { checkHealth, recoverySteps, requireConsentPossible, runUpdate, stageChange } from "../workflow/update";
+import { argumentError } from "./arguments";
 import type { Command } from "./command";
 
 const USAGE = "[--to <version>] [--restore-db]";
@@ -30,10 +31,10 @@ function parseOptions(args: readonly string[]): RollbackOptions {
       restoreDb = true;
     } else if (arg === "--to" || arg.startsWith("--to=")) {
       const value = arg === "--to" ? args[++index] : arg.slice("--to=".length);
-      if (value === undefined || !/^[1-9][0-9]*$/.test(value)) throw refused(`dean-ops rollback: --to needs a version number from dean-ops history (got ${value === undefined ? "nothing" : `"${value}"`})`);
+      if (value === undefined || !/^[1-9][0-9]*$/.test(value)) throw argumentError(rollback, `--to needs a version number from dean-ops history (got ${value === undefined ? "nothing" : JSON.stringify(value)})`);
       to = Number(value);
     } else {
-      throw refused(`dean-ops rollback: unexpected ${arg}; usage: dean-ops rollback ${USAGE}`);
+      throw argumentError(rollback, `unexpected ${JSON.stringify(arg)}`);
     }
   }
   return { to, restoreDb };
@@ -106,50 +107,55 @@ async function restoreThenApply(ctx: OpsContext, restore: RestorePlan, plan: Cha
   await writeConfig(ctx.stack, restoreWrite(plan.after, touchedKeys(diffConfig(restore.maintenance.after, plan.after))));
 }
 
+/** Re-applies the target's config (after the restore, with --restore-db) and checks health. */
+async function rollBack(ctx: OpsContext, options: RollbackOptions): Promise<ExitCode> {
+  requireConsentPossible(ctx);
+  const stack = ctx.stack.stackName;
+  const history = await ctx.stack.history();
+  const { current, target } = selectRollbackTarget(history, stack, options.to);
+  if (target.unreadableSecrets.length > 0) {
+    throw refused(`v${target.version} records secret values that cannot be decrypted (${target.unreadableSecrets.join(", ")}): its config cannot be re-applied; nothing was changed`);
+  }
+  const currentValues = await ctx.stack.getConfig();
+  const targetValues = managedConfig(target.config);
+  const write = restoreWrite(targetValues, touchedKeys(diffConfig(currentValues, targetValues)));
+  const plan = planChange(currentValues, write, `rolling back to v${target.version}`);
+  const restore = options.restoreDb ? await planRestore(ctx, current, target, currentValues) : undefined;
+
+  ctx.console.print(`Stack ${stack}: roll back`);
+  ctx.console.print(`  undo   ${describe(current)}`);
+  ctx.console.print(`  to     ${describe(target)}`);
+  const skipped = history.filter((entry) => entry.kind === "update" && entry.version > target.version && entry.version < current.version);
+  if (skipped.length > 0) ctx.console.print(`  also undone: ${skipped.map((entry) => `v${entry.version} (${entry.result})`).join(", ")}`);
+  ctx.console.print(`Config changes (current -> v${target.version}):`);
+  ctx.console.print(renderConfigChanges(plan.changes));
+  if (plan.changes.length === 0) ctx.console.print("  The config already matches; the update makes the deployed stack match it too.");
+  if (restore) {
+    const maintenanceAfter = plan.settings.nginx.maintenance ? " (maintenance stays on: it was on in that config)" : " (maintenance off)";
+    ctx.console.print("In this order:");
+    ctx.console.print("  1. maintenance on: an update; nginx serves the maintenance page, /health still answers");
+    ctx.console.print(`  2. restore ${restore.dump.name} (${restore.dump.time}) into the application database`);
+    ctx.console.print(`  3. apply the config of v${target.version}${maintenanceAfter} and update`);
+  }
+  await stageChange(ctx, plan, `Roll stack ${stack} back to the config of v${target.version}${restore ? ` and restore ${restore.dump.name}` : ""}?`);
+  if (restore) await restoreThenApply(ctx, restore, plan, target.version);
+  const steps = recoverySteps(ctx, [
+    ...(restore ? ["the database was restored; the config is now that of the rollback target"] : []),
+    "if the migration failed with \"Can't locate revision\", the database is ahead of this image: roll back with --restore-db",
+  ]);
+  await runUpdate(ctx, `dean-ops rollback to v${target.version}${restore ? ` with ${restore.dump.name} restored` : ""}`, steps);
+  await checkHealth(ctx, steps);
+  ctx.console.print(`Rolled back to the config of v${target.version}.`);
+  return ExitCode.ok;
+}
+
 /** The runbook's quick and full rollbacks: a recorded config re-applied, optionally with the data. */
 export const rollback: Command = {
   name: "rollback",
   usage: USAGE,
   summary: "re-apply the config of an earlier update (default: the last successful one) and update; --restore-db also restores the pre-upgrade backup",
-  async run(ctx, args) {
+  parse(args) {
     const options = parseOptions(args);
-    requireConsentPossible(ctx);
-    const stack = ctx.stack.stackName;
-    const history = await ctx.stack.history();
-    const { current, target } = selectRollbackTarget(history, stack, options.to);
-    if (target.unreadableSecrets.length > 0) {
-      throw refused(`v${target.version} records secret values that cannot be decrypted (${target.unreadableSecrets.join(", ")}): its config cannot be re-applied; nothing was changed`);
-    }
-    const currentValues = await ctx.stack.getConfig();
-    const targetValues = managedConfig(target.config);
-    const write = restoreWrite(targetValues, touchedKeys(diffConfig(currentValues, targetValues)));
-    const plan = planChange(currentValues, write, `rolling back to v${target.version}`);
-    const restore = options.restoreDb ? await planRestore(ctx, current, target, currentValues) : undefined;
-
-    ctx.console.print(`Stack ${stack}: roll back`);
-    ctx.console.print(`  undo   ${describe(current)}`);
-    ctx.console.print(`  to     ${describe(target)}`);
-    const skipped = history.filter((entry) => entry.kind === "update" && entry.version > target.version && entry.version < current.version);
-    if (skipped.length > 0) ctx.console.print(`  also undone: ${skipped.map((entry) => `v${entry.version} (${entry.result})`).join(", ")}`);
-    ctx.console.print(`Config changes (current -> v${target.version}):`);
-    ctx.console.print(renderConfigChanges(plan.changes));
-    if (plan.changes.length === 0) ctx.console.print("  The config already matches; the update makes the deployed stack match it too.");
-    if (restore) {
-      const maintenanceAfter = plan.settings.nginx.maintenance ? " (maintenance stays on: it was on in that config)" : " (maintenance off)";
-      ctx.console.print("In this order:");
-      ctx.console.print("  1. maintenance on: an update; nginx serves the maintenance page, /health still answers");
-      ctx.console.print(`  2. restore ${restore.dump.name} (${restore.dump.time}) into the application database`);
-      ctx.console.print(`  3. apply the config of v${target.version}${maintenanceAfter} and update`);
-    }
-    await stageChange(ctx, plan, `Roll stack ${stack} back to the config of v${target.version}${restore ? ` and restore ${restore.dump.name}` : ""}?`);
-    if (restore) await restoreThenApply(ctx, restore, plan, target.version);
-    const steps = recoverySteps(ctx, [
-      ...(restore ? ["the database was restored; the config is now that of the rollback target"] : []),
-      "if the migration failed with \"Can't locate revision\", the database is ahead of this image: roll back with --restore-db",
-    ]);
-    await runUpdate(ctx, `dean-ops rollback to v${target.version}${restore ? ` with ${restore.dump.name} restored` : ""}`, steps);
-    await checkHealth(ctx, steps);
-    ctx.console.print(`Rolled back to the config of v${target.version}.`);
-    return ExitCode.ok;
+    return (ctx) => rollBack(ctx, options);
   },
 };

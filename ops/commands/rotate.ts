@@ -1,7 +1,8 @@
 import { pathWrite } from "../config/write";
 import { applyChange } from "../workflow/apply-change";
 import { ensureLoggedOut } from "../workflow/sessions";
-import { type Command, oneOf, positional } from "./command";
+import { oneOf, positional } from "./arguments";
+import type { Command } from "./command";
 
 const CREDENTIALS = ["jwt", "database", "redis"] as const;
 type Credential = (typeof CREDENTIALS)[number];
@@ -11,11 +12,11 @@ export const rotate: Command = {
   name: "rotate",
   usage: "<jwt|database|redis|all>",
   summary: "regenerate credentials (dean:rotation.* counters) and update; jwt also logs everyone out",
-  run(ctx, args) {
+  parse(args) {
     const [word] = positional(rotate, args, 1);
     const which = oneOf(rotate, word, [...CREDENTIALS, "all"]);
     const rotated: readonly Credential[] = which === "all" ? CREDENTIALS : [which];
-    return applyChange(ctx, {
+    return (ctx) => applyChange(ctx, {
       what: `rotate ${rotated.join(", ")}`,
       message: `dean-ops rotate ${which}`,
       build: (settings) =>

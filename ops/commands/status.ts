@@ -6,7 +6,8 @@ import { formatTime } from "../format/time";
 import type { ConfigValues, OutputEntry, StackUpdate } from "../ports";
 import { type Check, liveChecks, renderChecks } from "../workflow/health";
 import { readOutputs } from "../workflow/outputs";
-import { type Command, positional } from "./command";
+import { positional } from "./arguments";
+import type { Command } from "./command";
 
 function showOutput(entry: OutputEntry): string {
   if (entry.secret) return SECRET_MASK;
@@ -30,26 +31,31 @@ function printUndeployed(ctx: OpsContext, history: readonly StackUpdate[], confi
   ctx.console.print(renderConfigChanges(pending));
 }
 
+/** What is deployed and whether it is healthy now; exit 1 when any check fails. */
+async function show(ctx: OpsContext): Promise<ExitCode> {
+  const [rawOutputs, history, config] = await Promise.all([ctx.stack.outputs(), ctx.stack.history(), ctx.stack.getConfig()]);
+  const outputs = readOutputs(rawOutputs);
+  ctx.console.print(`Stack ${ctx.stack.stackName}`);
+  ctx.console.print(`  deployed image     ${outputs.orchestratorImage ?? "(none)"}`);
+  ctx.console.print(`  replicas           ${outputs.replicas ?? "(none)"}`);
+  ctx.console.print("Outputs:");
+  for (const key of Object.keys(rawOutputs).sort()) ctx.console.print(`  ${key}: ${showOutput(rawOutputs[key])}`);
+  printUndeployed(ctx, history, config);
+  const checks = [lastUpdateCheck(history), ...(await liveChecks(ctx, outputs))];
+  ctx.console.print("Checks:");
+  ctx.console.print(renderChecks(checks));
+  const healthy = checks.every((check) => check.ok);
+  ctx.console.print(healthy ? "Healthy." : "UNHEALTHY: see the FAIL lines above.");
+  return healthy ? ExitCode.ok : ExitCode.failed;
+}
+
 /** The runbook's morning health check: what is deployed, and whether it is healthy now. */
 export const status: Command = {
   name: "status",
   usage: "",
   summary: "outputs, deployed image and replicas, last update, and live checks; non-zero exit when anything is unhealthy",
-  async run(ctx, args) {
+  parse(args) {
     positional(status, args, 0);
-    const [rawOutputs, history, config] = await Promise.all([ctx.stack.outputs(), ctx.stack.history(), ctx.stack.getConfig()]);
-    const outputs = readOutputs(rawOutputs);
-    ctx.console.print(`Stack ${ctx.stack.stackName}`);
-    ctx.console.print(`  deployed image     ${outputs.orchestratorImage ?? "(none)"}`);
-    ctx.console.print(`  replicas           ${outputs.replicas ?? "(none)"}`);
-    ctx.console.print("Outputs:");
-    for (const key of Object.keys(rawOutputs).sort()) ctx.console.print(`  ${key}: ${showOutput(rawOutputs[key])}`);
-    printUndeployed(ctx, history, config);
-    const checks = [lastUpdateCheck(history), ...(await liveChecks(ctx, outputs))];
-    ctx.console.print("Checks:");
-    ctx.console.print(renderChecks(checks));
-    const healthy = checks.every((check) => check.ok);
-    ctx.console.print(healthy ? "Healthy." : "UNHEALTHY: see the FAIL lines above.");
-    return healthy ? ExitCode.ok : ExitCode.failed;
+    return show;
   },
 };

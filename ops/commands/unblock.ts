@@ -1,16 +1,20 @@
 import { pathWrite } from "../config/write";
 import { refused } from "../errors";
 import { applyChange } from "../workflow/apply-change";
-import { type Command, positional } from "./command";
+import { checkConfigArgument, positional } from "./arguments";
+import { BLOCKED_ADDRESS } from "./block";
+import type { Command } from "./command";
 
 /** Removes an address or range from nginx's deny list. */
 export const unblock: Command = {
   name: "unblock",
-  usage: "<ipv4-or-cidr>",
+  usage: BLOCKED_ADDRESS.name,
   summary: "remove an address or CIDR range from nginx's deny list and update",
-  run(ctx, args) {
+  parse(args) {
     const [address] = positional(unblock, args, 1);
-    return applyChange(ctx, {
+    // An entry the schema refuses cannot be in a valid config, so it cannot be unblocked either.
+    checkConfigArgument(unblock, BLOCKED_ADDRESS, address);
+    return (ctx) => applyChange(ctx, {
       what: `unblock ${address}`,
       message: `dean-ops unblock ${address}`,
       build: (settings) => {

@@ -1,6 +1,15 @@
+import { imageSchema } from "../config/schemas";
 import { pathWrite } from "../config/write";
 import { applyChange } from "../workflow/apply-change";
-import { type Command, positional } from "./command";
+import { checkConfigArgument, positional } from "./arguments";
+import type { Command } from "./command";
+
+/**
+ * Stands in for the deployed repository while the arguments are checked, before the config
+ * is read: a bare tag or digest is judged as part of a reference, and the schema's verdict on
+ * the tag does not depend on the repository (which the current config has already passed).
+ */
+const STAND_IN_REPOSITORY = "repository";
 
 /** The repository part of an image reference: without its tag and digest. */
 export function imageRepository(reference: string): string {
@@ -25,23 +34,27 @@ export const upgrade: Command = {
   name: "upgrade",
   usage: "<image-tag-or-digest>",
   summary: "set the orchestrator image (dean:images.orchestrator) and update: pre-upgrade backup, migrations, new replicas",
-  run(ctx, args) {
+  parse(args) {
     const [requested] = positional(upgrade, args, 1);
-    let image = requested;
-    return applyChange(ctx, {
-      what: `upgrade the orchestrator to ${requested}`,
-      message: `dean-ops upgrade ${requested}`,
-      build: (settings) => {
-        image = resolveImage(settings.images.orchestrator, requested);
-        // `latest` and unpinned references are refused by the schema, with its reason.
-        return pathWrite({ "dean:images.orchestrator": image });
-      },
-      recovery: [
-        `if the migrations ran before the failure, dean-ops rollback --restore-db --stack ${ctx.stack.stackName} also restores the pre-upgrade backup`,
-      ],
-      done: (outputs) =>
-        `Upgraded to ${image}. Pre-upgrade backup: ${outputs.lastPreUpgradeBackup ?? "(no output)"}; ` +
-        `dean-ops rollback --restore-db restores it together with the previous image.`,
-    });
+    // `latest`, unpinned and malformed references are refused here, in the schema's words.
+    const argument = { name: "<image-tag-or-digest>", setting: "dean:images.orchestrator", schema: imageSchema };
+    checkConfigArgument(upgrade, argument, requested, resolveImage(STAND_IN_REPOSITORY, requested));
+    return (ctx) => {
+      let image = requested;
+      return applyChange(ctx, {
+        what: `upgrade the orchestrator to ${requested}`,
+        message: `dean-ops upgrade ${requested}`,
+        build: (settings) => {
+          image = resolveImage(settings.images.orchestrator, requested);
+          return pathWrite({ "dean:images.orchestrator": image });
+        },
+        recovery: [
+          `if the migrations ran before the failure, dean-ops rollback --restore-db --stack ${ctx.stack.stackName} also restores the pre-upgrade backup`,
+        ],
+        done: (outputs) =>
+          `Upgraded to ${image}. Pre-upgrade backup: ${outputs.lastPreUpgradeBackup ?? "(no output)"}; ` +
+          `dean-ops rollback --restore-db restores it together with the previous image.`,
+      });
+    };
   },
 };

@@ -1,4 +1,4 @@
-import { ConfigError, parseStackConfig, rawSettingsFromPulumiConfig, SECRET_KEYS, type SecretKey, type StackConfig } from "../../components/config";
+import { ConfigError, parsePulumiConfig, type StackConfig } from "../../components/config";
 import { refused } from "../errors";
 import type { ConfigValues } from "../ports";
 
@@ -25,9 +25,11 @@ export function engineConfigMap(config: ConfigValues): Record<string, string> {
  * `intro` opens the refusal, e.g. "scale ... would make the stack config invalid".
  */
 export function validateConfig(config: ConfigValues, intro: string): StackConfig {
-  const secretsSet = new Set<SecretKey>(SECRET_KEYS.filter((key) => `${PROJECT_NAMESPACE}:${key}` in config));
+  // The whole map, other namespaces and secrecy included, as the program reads it: a typo'd
+  // namespace or a secret stored in plain text is refused here too, not only at `pulumi up`.
+  const secretKeys = new Set(Object.entries(config).filter(([, entry]) => entry.secret).map(([key]) => key));
   try {
-    return parseStackConfig(rawSettingsFromPulumiConfig(engineConfigMap(config)), secretsSet);
+    return parsePulumiConfig(engineConfigMap(config), secretKeys);
   } catch (error) {
     if (error instanceof ConfigError) {
       throw refused(`${intro}:\n${error.problems.map((problem) => `  - ${problem}`).join("\n")}`);

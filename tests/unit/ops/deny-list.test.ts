@@ -17,13 +17,6 @@ describe("dean-ops block and unblock", () => {
     expect(world.setting("dean:nginx", "blockedIps")).toEqual(["198.51.100.1", "203.0.113.0/24", "192.0.2.9", "10.0.0.0/8"]);
   });
 
-  it.each(["999.1.1.1", "10.0.0.0/33", "example.com", "2001:db8::1"])("refuses the malformed address %s before anything changes", async (address) => {
-    const world = new World();
-    expect(await world.run("block", address, "--yes")).toBe(2);
-    expect(world.console.errorText).toContain(`dean:nginx.blockedIps[0] must be an IPv4 address or CIDR range (a.b.c.d or a.b.c.d/nn) (got "${address}")`);
-    expect(world.changes).toEqual([]);
-  });
-
   it("block of an address already blocked changes nothing", async () => {
     const world = listed();
     expect(await world.run("block", "192.0.2.9", "--yes")).toBe(0);

@@ -3,7 +3,7 @@ import { preUpgradeLabel } from "../../../components/backup";
 import { readStackConfigFile, stackFilePath } from "../../../tools/stack-config-file";
 import { applyPathRemovals, applyPathSets } from "../../../ops/config/paths";
 import { validateConfig } from "../../../ops/config/validate";
-import type { Clock, Console } from "../../../ops/context";
+import type { Clock, Console, GlobalOptions } from "../../../ops/context";
 import type { ExitCode } from "../../../ops/errors";
 import { runDeanOps } from "../../../ops/main";
 import type {
@@ -16,6 +16,7 @@ import type {
  */
 
 export type Call =
+  | { readonly op: "preflight" | "connect" }
   | { readonly op: "history" | "getConfig" | "outputs" }
   | { readonly op: "setPaths"; readonly values: Readonly<Record<string, string>> }
   | { readonly op: "removePaths"; readonly paths: readonly string[] }
@@ -283,6 +284,8 @@ export class World {
   readonly console = new FakeConsole();
   readonly stack: FakeStack;
   readonly docker: FakeDocker;
+  /** The prerequisite check: none by default (the stack is in memory); tests put the real one here. */
+  preflight: (options: GlobalOptions) => void = () => undefined;
 
   constructor(config: ConfigValues = devConfig(), history?: StackUpdate[]) {
     this.stack = new FakeStack(this.calls, config, history);
@@ -294,7 +297,14 @@ export class World {
     return runDeanOps(argv, {
       console: this.console,
       clock: this.clock,
-      connect: () => ({ stack: this.stack, docker: this.docker }),
+      preflight: (options) => {
+        this.calls.push({ op: "preflight" });
+        this.preflight(options);
+      },
+      connect: () => {
+        this.calls.push({ op: "connect" });
+        return { stack: this.stack, docker: this.docker };
+      },
       defaultCwd: PROJECT_DIR,
     });
   }

@@ -65,7 +65,7 @@ describe("dean-ops rollback", () => {
     [[entry(1, V1)], [], "no successful update before the current one, v1"],
     [[entry(1, V1), entry(2, V2)], ["--to", "42"], "version 42 is not in the history of stack dev (it has versions 1 to 2)"],
     [[entry(1, V1), entry(2, V2)], ["--to", "two"], "--to needs a version number from dean-ops history (got \"two\")"],
-    [[entry(1, V1), entry(2, V2)], ["--force"], "unexpected --force"],
+    [[entry(1, V1), entry(2, V2)], ["--force"], "unexpected \"--force\""],
   ])("refuses with a clear error before anything changes (%#)", async (history, args, message) => {
     const world = deployed(history);
     expect(await world.run("rollback", ...args, "--yes")).toBe(2);
