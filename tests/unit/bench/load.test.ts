@@ -4,6 +4,8 @@ import { answered, assertLoopback, failedRequests, isFailedStatus, msToQuietPoin
 
 /** runLoad against a local server on 127.0.0.1 whose answers the test chooses. */
 
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe("bounded load through autocannon", () => {
   let server: http.Server;
   let url: string;
@@ -38,7 +40,9 @@ describe("bounded load through autocannon", () => {
 
   test("counts every status and keeps one latency per answered request", async () => {
     answer = (count) => (count % 4 === 0 ? 429 : count % 5 === 0 ? 502 : 200);
-    const result = await runLoad({ url, rate: 20, seconds: 2, connections: 1 });
+    // Stopped by `until` at a quiet point (between two seconds' requests), so no request is
+    // cut off in flight however slowly this machine answers, and the counts are exact.
+    const result = await runLoad({ url, rate: 20, seconds: 60, connections: 1, until: delay(2300) });
     expect(result.errors).toBe(0);
     expect(answered(result)).toBe(result.completed);
     expect(result.latenciesMs).toHaveLength(result.completed);
@@ -50,9 +54,9 @@ describe("bounded load through autocannon", () => {
     expect(result.statuses[502]).toBeGreaterThan(0);
     // 429 is the limit working, not a failure; 502 is a failure.
     expect(failedRequests(result)).toBe(result.statuses[502] + result.unanswered);
-    // autocannon paces per second: 2 s at 20 r/s is never more than three seconds' worth
-    // (a slow machine may send fewer, never more).
-    expect(received).toBeLessThanOrEqual(60);
+    // autocannon paces per second: stopped within the fourth second, never more than four
+    // seconds' worth (a slow machine may send fewer, never more).
+    expect(received).toBeLessThanOrEqual(80);
   });
 
   test("a reset connection is an error and a failure, with its time window", async () => {
@@ -66,12 +70,18 @@ describe("bounded load through autocannon", () => {
     expect(result.completed).toBe(result.latenciesMs.length + result.errors);
   });
 
-  test("a request lost to a cleanly closed connection is counted as unanswered", async () => {
+  test("a request the server drops on a cleanly closed connection is resent or counted as unanswered, never lost from the counts", async () => {
     answer = (count) => (count === 3 ? "close" : 200);
-    const result = await runLoad({ url, rate: 10, seconds: 2, connections: 2 });
+    const result = await runLoad({ url, rate: 10, seconds: 60, connections: 2, until: delay(2300) });
     expect(result.errors).toBe(0);
-    expect(result.unanswered).toBeGreaterThanOrEqual(1);
-    expect(result.unanswered).toBeLessThanOrEqual(1 + 2);
+    // The server answered every request it received but the one it dropped, and but the one
+    // per connection autocannon may send as it stops and never counts. Whether autocannon
+    // resends the dropped one silently (then it is answered and sent once) or gives it up
+    // (then it is sent and unanswered) depends on when it notices the close; either way the
+    // counts must add up.
+    expect(received - result.completed).toBeGreaterThanOrEqual(1);
+    expect(received - result.completed).toBeLessThanOrEqual(1 + 2);
+    expect(result.unanswered).toBeLessThanOrEqual(1);
     expect(result.sent).toBe(result.completed + result.unanswered);
   });
 
