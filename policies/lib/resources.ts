@@ -1,6 +1,6 @@
 /**
  * What the rules read of a resource, and the conventions of the DEAN program they rely on.
- * Policies never import program code (DESIGN.md): everything here is read from the resource
+ * Policies never import program code (docs/architecture.md): everything here is read from the resource
  * properties and options the Pulumi engine sends to the analyzer.
  */
 

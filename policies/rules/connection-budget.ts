@@ -71,7 +71,7 @@ function orchestratorTerms(demands: readonly ReplicaDemand[]): { total: number; 
 
 /**
  * SQLAlchemy pools live per process, so every uvicorn worker of every replica can open
- * pool + overflow connections (DESIGN.md "Connection budget"); the runbook's "too many
+ * pool + overflow connections (docs/architecture.md, "The connection budget"); the runbook's "too many
  * connections" incident is exactly this sum exceeding max_connections.
  */
 export const connectionBudget: StackValidationPolicy = {
