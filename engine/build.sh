@@ -27,12 +27,20 @@ BINARIES=(
 	"pulumi|cli|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi|v3.248.0"
 	"pulumi-language-nodejs|language-nodejs|github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs|v3.68.0"
 )
-# Wanted, but the Go module proxy refuses every version of their module (README, "Not built").
+# Resource plugins of our own (engine/providers/README.md), standing in for Pulumi's, whose
+# modules the proxy refuses:
+# name | module folder under engine/ | main package | version variable | npm version | tfgen package
+# A bridged provider has a tfgen package: it is built and run first (`schema`), and its
+# schema.json and bridge-metadata.json go to <main package dir>/generated/ (git-ignored),
+# which the plugin embeds.
+PROVIDERS=(
+	"pulumi-resource-random|providers/random|./cmd/pulumi-resource-random|dean-infra/engine/providers/random/info.Version|4.21.2|./cmd/pulumi-tfgen-random"
+	"pulumi-resource-command|providers/command|./cmd/pulumi-resource-command|main.version|1.2.1|-"
+	"pulumi-resource-docker|providers/docker|./cmd/pulumi-resource-docker|dean-infra/engine/providers/docker/info.Version|5.2.0|./cmd/pulumi-tfgen-docker"
+)
+# Wanted, but not built: the Go module proxy refuses the module named (README, "Not built").
 NOT_BUILT=(
-	"pulumi-resource-command 1.2.1: github.com/pulumi/pulumi-command/provider"
-	"pulumi-resource-random 4.21.2: github.com/pulumi/pulumi-random/provider/v4"
-	"pulumi-resource-postgresql 3.18.1: github.com/pulumi/pulumi-postgresql/provider/v3"
-	"pulumi-resource-docker 5.2.0: github.com/pulumi/pulumi-docker/provider/v5"
+	"pulumi-resource-postgresql 3.18.1: github.com/pulumi/pulumi-postgresql/provider/v3 and the upstream github.com/cyrilgdn/terraform-provider-postgresql"
 )
 
 mode=dir
@@ -109,7 +117,7 @@ finish() {
 cached() {
 	local entry
 	[ -f "$dest/MANIFEST" ] || return 1
-	for entry in "${BINARIES[@]}"; do
+	for entry in "${BINARIES[@]}" "${PROVIDERS[@]}"; do
 		[ -x "$dest/bin/${entry%%|*}" ] || return 1
 	done
 }
@@ -141,15 +149,16 @@ log "  GOPROXY=$("$GO" env GOPROXY) GOMODCACHE=$("$GO" env GOMODCACHE) GOCACHE=$
 
 # --- download: every module each build needs, or the names of those the proxy refused -----
 
-for entry in "${BINARIES[@]}"; do
+for entry in "${BINARIES[@]}" "${PROVIDERS[@]}"; do
 	IFS='|' read -r _ folder _ _ <<<"$entry"
+	dl="${folder//\//-}" # download-<folder>.json, with / made -
 	t0="$(now_ms)"
-	if ! (cd "$ENGINE_DIR/$folder" && "$GO" mod download -json >"$work/download-$folder.json" 2>"$work/download-$folder.err"); then
-		missing="$(awk -F'"' '/^\t"Path"/ { p = $4 } /^\t"Version"/ { v = $4 } /^\t"Error"/ { print "  " p "@" v ": " $4 }' "$work/download-$folder.json")"
+	if ! (cd "$ENGINE_DIR/$folder" && "$GO" mod download -json >"$work/download-$dl.json" 2>"$work/download-$dl.err"); then
+		missing="$(awk -F'"' '/^\t"Path"/ { p = $4 } /^\t"Version"/ { v = $4 } /^\t"Error"/ { print "  " p "@" v ": " $4 }' "$work/download-$dl.json")"
 		fail "engine/$folder: the Go module proxy did not give these modules:
-${missing:-$(sed 's/^/  /' "$work/download-$folder.err")}"
+${missing:-$(sed 's/^/  /' "$work/download-$dl.err")}"
 	fi
-	count="$(awk '/^\t"Path"/ { n++ } END { print n + 0 }' "$work/download-$folder.json")"
+	count="$(awk '/^\t"Path"/ { n++ } END { print n + 0 }' "$work/download-$dl.json")"
 	log "engine/$folder: $count modules in the module cache ($(secs $(($(now_ms) - t0))) s)"
 done
 
@@ -170,11 +179,36 @@ for entry in "${BINARIES[@]}"; do
 	log "built $name $version from $module: $size MB in $took s"
 done
 
+for entry in "${PROVIDERS[@]}"; do
+	IFS='|' read -r name folder package version_var version tfgen <<<"$entry"
+	t0="$(now_ms)"
+	if [ "$tfgen" != - ]; then
+		# Schema and bridge metadata, generated from the upstream provider now, not copied.
+		if ! (cd "$ENGINE_DIR/$folder" && nice -n 10 "$GO" build -p "$JOBS" -ldflags "-s -w" -o "$work/tfgen-${name}" "$tfgen" &&
+			"$work/tfgen-${name}" schema --skip-docs --skip-examples --out "$work/gen-${name}" >"$work/tfgen-${name}.log" 2>&1); then
+			fail "generating the schema of $name ($tfgen, engine/$folder) failed; see $work/tfgen-${name}.log"
+		fi
+		mkdir -p "$ENGINE_DIR/$folder/$package/generated"
+		cp "$work/gen-${name}/schema.json" "$work/gen-${name}/bridge-metadata.json" "$ENGINE_DIR/$folder/$package/generated/"
+		rm -rf "$work/tfgen-${name}" "$work/gen-${name}"
+	fi
+	if ! (cd "$ENGINE_DIR/$folder" && nice -n 10 "$GO" build -p "$JOBS" \
+		-ldflags "-s -w -X $version_var=$version" -o "$work/bin/$name" "$package"); then
+		fail "building $name ($package, engine/$folder) failed"
+	fi
+	took="$(secs $(($(now_ms) - t0)))"
+	reported="$("$work/bin/$name" -version)"
+	[ "$reported" = "$version" ] || fail "the built $name reports version '$reported', not $version"
+	size="$(du -m "$work/bin/$name" | cut -f1)"
+	printf '%-24s %-10s ours, engine/%s, %s MB, built in %s s\n' "$name" "$version" "$folder" "$size" "$took" >>"$work/MANIFEST"
+	log "built $name $version (ours, engine/$folder): $size MB in $took s"
+done
+
 reported="$("$work/bin/pulumi" version)"
 [ "$reported" = v3.248.0 ] || fail "the built pulumi reports '$reported', not v3.248.0"
 
 for item in "${NOT_BUILT[@]}"; do
-	printf '%-24s not built: the Go module proxy serves no version of %s\n' "${item%%:*}" "${item#*: }" >>"$work/MANIFEST"
+	printf '%-24s not built: the Go module proxy refuses %s\n' "${item%%:*}" "${item#*: }" >>"$work/MANIFEST"
 done
 
 rm -f "$work"/download-*
