@@ -5,6 +5,7 @@ import { type BackupSettings, durationSeconds } from "./config";
 import { type ContainerContext, dockerName, labels, retainedVolumeLabels, serviceContainerDefaults, shellQuote } from "./container-defaults";
 import { POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
 import { renderBackupScript } from "./render/backup-script";
+import { goDuration } from "./docker-values";
 
 export const BACKUP_DIR = "/backups";
 export const BACKUP_SCRIPT_PATH = "/usr/local/bin/dean-backup";
@@ -97,11 +98,11 @@ export class DeanBackup extends pulumi.ComponentResource {
       networksAdvanced: [{ name: args.backendNetwork }],
       healthcheck: {
         tests: ["CMD", "dean-backup", "healthcheck"],
-        interval: `${healthInterval}s`,
+        interval: goDuration(healthInterval),
         timeout: "10s",
         retries: 1,
         // The first dump of a large database may take a while.
-        startPeriod: `${Math.max(60, 2 * healthInterval)}s`,
+        startPeriod: goDuration(Math.max(60, 2 * healthInterval)),
       },
       stopTimeout: 30,
       destroyGraceSeconds: 30,

@@ -5,6 +5,7 @@ import { durationProblem } from "./duration";
 import { type HostPathAccess, hostPathProblem, normaliseHostPath } from "./host-path";
 import { bindAddressProblem, blockedAddressProblem, MIN_BLOCKED_PREFIX } from "./ipv4";
 import { type PostgresNameUse, reservedNameProblem } from "./postgres-names";
+import { cpusReadBackUnchanged } from "./docker-values";
 
 /**
  * The schema of the `dean:` config namespace. Every default lives here and only here;
@@ -96,8 +97,10 @@ const commandArgument = checkedString((value) => {
 /** CPU and memory for one container: hard limits and the share it is guaranteed. */
 function resources(defaults: { cpus: number; memoryMiB: number; reservedCpus: number; reservedMemoryMiB: number }) {
   return z.strictObject({
-    /** Hard CPU limit (docker --cpus). */
-    cpus: positiveUpTo(64).default(defaults.cpus),
+    /** Hard CPU limit (docker --cpus), in a form Docker reads back unchanged (0.05 would read back as 0.1). */
+    cpus: positiveUpTo(64)
+      .refine(cpusReadBackUnchanged, { message: "must be a CPU amount Docker reports back unchanged, such as 0.1, 0.25, 0.5, 1 or 1.5 (Docker's read-back rounds values like 0.05 to one decimal)" })
+      .default(defaults.cpus),
     /** Hard memory limit in MiB (docker --memory). */
     memoryMiB: intBetween(16, 262144).default(defaults.memoryMiB),
     /** CPUs the container is weighted for under contention (cpu shares = 1024 per CPU). */

@@ -1,5 +1,6 @@
 import type * as docker from "@pulumi/docker";
 import type { ResourceSettings, StackConfig } from "./config";
+import { dockerCpus } from "./docker-values";
 
 /** What every container of one stack shares: its instance name and log rotation. */
 export interface ContainerContext {
@@ -49,7 +50,7 @@ export function serviceContainerDefaults(context: ContainerContext, service: str
   return {
     labels: labels(context, service),
     restart: "unless-stopped",
-    cpus: String(resources.cpus),
+    cpus: dockerCpus(resources.cpus),
     cpuShares: Math.round(resources.reservedCpus * CPU_SHARES_PER_CPU),
     memory: resources.memoryMiB,
     memoryReservation: resources.reservedMemoryMiB,

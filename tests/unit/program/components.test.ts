@@ -152,7 +152,8 @@ describe("orchestrator", () => {
 
   it("gets the configured limits and reservations", () => {
     const replica = prod.containers("orchestrator")[0];
-    expect(replica.inputs).toMatchObject({ cpus: "4", memory: 8192, memoryReservation: 4096, cpuShares: 2048, memorySwap: 8192 });
+    // "4.0": the form the Docker provider reads back (components/docker-values.ts), so a second up changes nothing.
+    expect(replica.inputs).toMatchObject({ cpus: "4.0", memory: 8192, memoryReservation: 4096, cpuShares: 2048, memorySwap: 8192 });
   });
 
   it("is reachable by nginx through the frontend alias, without a published port", () => {
