@@ -2,7 +2,10 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { OrchestratorSettings } from "./config";
-import { type ContainerContext, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { type ContainerContext, LABEL_INSTANCE, LABEL_SERVICE, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+
+/** Label carrying the JWT rotation counter a replica was created with. */
+export const LABEL_JWT_ROTATION = "dean.jwt-rotation";
 
 /** Name nginx resolves (through Docker DNS) to every replica on the frontend network. */
 export const ORCHESTRATOR_ALIAS = "orchestrator";
@@ -100,7 +103,12 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
     for (let index = 1; index <= settings.replicas; index++) {
       this.replicas.push(new docker.Container(`${name}-${index}`, {
         ...serviceContainerDefaults(context, "orchestrator", settings.resources),
-        labels: [...labels(context, "orchestrator"), { label: "dean.replica", value: String(index) }],
+        labels: [
+          ...labels(context, "orchestrator"),
+          { label: "dean.replica", value: String(index) },
+          // Which JWT key it signs with: the logout below stops the replicas of an older one.
+          { label: LABEL_JWT_ROTATION, value: String(args.jwtRotation) },
+        ],
         image: args.image,
         envs,
         networksAdvanced: [
@@ -117,13 +125,32 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
         capabilities: { drops: ["ALL"] },
         stopTimeout: 30,
         destroyGraceSeconds: 30,
-      }, { parent: this, dependsOn: [this.migration], additionalSecretOutputs: ["envs"] }));
+      }, {
+        parent: this,
+        dependsOn: [this.migration],
+        additionalSecretOutputs: ["envs"],
+        // The Docker provider replaces containers delete-first unless a resource says otherwise;
+        // a replica must be created and healthy before the one it replaces goes. Only replica 1
+        // with a direct host port goes first: two containers cannot publish the same port.
+        deleteBeforeReplace: index === 1 && settings.directHostPort !== undefined,
+      }));
     }
 
-    // The runbook's "force logout": sessions signed with the old key are removed once
-    // every replica runs with the new one.
+    // The runbook's "force logout": sessions signed with the old key are removed once every
+    // replica runs with the new one. Replaced replicas are deleted only at the end of the
+    // update, and until then they would go on signing sessions with the old key; so the old
+    // ones (every replica of this instance that is not a new one) are stopped first. The new
+    // ones are healthy by then, and nginx passes a refused connection to the next replica.
+    // The old ones are told apart by their JWT rotation label, so the command's inputs change
+    // only with the counter: scaling or an upgrade never logs anyone out.
+    const replicaFilter = `--filter label=${LABEL_INSTANCE}=${context.instanceName} --filter label=${LABEL_SERVICE}=orchestrator`;
     this.logout = new command.local.Command(`${name}-logout-on-jwt-rotation`, {
-      create: pulumi.interpolate`docker exec ${args.redisContainerName} sh -c 'redis-cli -h 127.0.0.1 --scan --pattern "auth:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 unlink > /dev/null'`,
+      create: pulumi.interpolate`set -e
+current=" $(docker ps -q --no-trunc ${replicaFilter} --filter label=${LABEL_JWT_ROTATION}=${args.jwtRotation} | tr '\n' ' ') "
+for id in $(docker ps -q --no-trunc ${replicaFilter}); do
+  case "$current" in *" $id "*) ;; *) docker stop --time 30 "$id" > /dev/null ;; esac
+done
+docker exec ${args.redisContainerName} sh -c 'redis-cli -h 127.0.0.1 --scan --pattern "auth:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 unlink > /dev/null'`,
       triggers: [args.jwtRotation],
     }, { parent: this, dependsOn: this.replicas });
 

@@ -29,6 +29,8 @@ export interface DeclaredResource {
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
   readonly deleteBeforeReplace: boolean;
+  /** Whether the program set deleteBeforeReplace at all: unset, the provider's default applies. */
+  readonly deleteBeforeReplaceDefined: boolean;
   readonly additionalSecretOutputs: readonly string[];
 }
 
@@ -88,6 +90,7 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDeletebeforereplace(): boolean;
+  getDeletebeforereplacedefined(): boolean;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getPropertydependenciesMap(): { forEach(callback: (entry: { getUrnsList(): string[] }) => void): void };
@@ -126,6 +129,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
       protect: request.getProtect(),
       retainOnDelete: request.getRetainondelete(),
       deleteBeforeReplace: request.getDeletebeforereplace(),
+      deleteBeforeReplaceDefined: request.getDeletebeforereplacedefined(),
       additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
     });
     return original.call(this, request, callback);

@@ -25,7 +25,7 @@ import { singleFileTar } from "./harness/tar";
 function registration(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<Registration> = {}): Registration {
   return {
     urn: `urn:pulumi:e2e::dean::${type}::${name}`, type, name, custom: true, inputs, secretInputPaths: [], parent: "",
-    dependencies: [], provider: "", protect: false, retainOnDelete: false, deleteBeforeReplace: false, additionalSecretOutputs: [], ...extra,
+    dependencies: [], provider: "", protect: false, retainOnDelete: false, deleteBeforeReplace: false, deleteBeforeReplaceDefined: false, additionalSecretOutputs: [], ...extra,
   };
 }
 

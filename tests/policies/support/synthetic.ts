@@ -17,6 +17,7 @@ export function declared(type: string, name: string, inputs: Record<string, unkn
     protect: false,
     retainOnDelete: false,
     deleteBeforeReplace: false,
+    deleteBeforeReplaceDefined: false,
     additionalSecretOutputs: [],
     ...options,
   };

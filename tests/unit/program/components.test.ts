@@ -166,9 +166,10 @@ describe("orchestrator", () => {
       expect(replica.inputs.image).toBe(imageIdOf(prod, "orchestrator"));
       expect((replica.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("http://127.0.0.1:8082/health");
       expect(replica.inputs.wait).toBe(true);
-      // Auto-named: a replacement is created (and healthy) before the old one goes.
+      // Auto-named: a replacement is created (and healthy) before the old one goes. Set
+      // explicitly: the Docker provider's own default for containers is delete-first.
       expect(replica.inputs.name).toBeUndefined();
-      expect(replica.deleteBeforeReplace).toBe(false);
+      expect([replica.deleteBeforeReplaceDefined, replica.deleteBeforeReplace]).toEqual([true, false]);
     }
   });
 
@@ -177,6 +178,22 @@ describe("orchestrator", () => {
     const [first, second] = [direct.named("dean-dev-orchestrator-1"), direct.named("dean-dev-orchestrator-2")];
     expect(first.inputs.ports).toEqual([expect.objectContaining({ internal: 8082, external: 18082, ip: "127.0.0.1" })]);
     expect(second.inputs.ports ?? []).toEqual([]);
+    // Two containers cannot publish one port: the published replica goes before its replacement.
+    expect([first.deleteBeforeReplace, second.deleteBeforeReplace]).toEqual([true, false]);
+  });
+
+  it("stops the replicas of an older JWT key before it removes the sessions, and does not change when scaling", async () => {
+    const two = await runStack("dev", { orchestrator: { replicas: 2 }, rotation: { jwt: 4 } });
+    const three = await runStack("dev", { orchestrator: { replicas: 3 }, rotation: { jwt: 4 } });
+    const logoutOf = (program: typeof two): string => String(program.named("dean-dev-orchestrator-logout-on-jwt-rotation").inputs.create);
+    const script = logoutOf(two);
+    expect(script).toContain("--filter label=dean.instance=dean-dev --filter label=dean.service=orchestrator --filter label=dean.jwt-rotation=4");
+    expect(script.indexOf("docker stop")).toBeGreaterThan(-1);
+    expect(script.indexOf("docker stop")).toBeLessThan(script.indexOf("unlink"));
+    expect(logoutOf(three)).toBe(script);
+    for (const replica of two.containers("orchestrator")) {
+      expect(replica.inputs.labels).toContainEqual({ label: "dean.jwt-rotation", value: "4" });
+    }
   });
 
   it("migrates with the image, passing credentials by environment, never on the command line", () => {
