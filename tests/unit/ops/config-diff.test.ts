@@ -3,7 +3,7 @@ import { describeChange, renderConfigChanges } from "../../../ops/format/config-
 import type { ConfigValues } from "../../../ops/ports";
 
 const before: ConfigValues = {
-  "dean:images": { value: { orchestrator: "dean/orchestrator:1.0.1", redis: "redis:7.2.7-bookworm" }, secret: false },
+  "dean:images": { value: { orchestrator: "dean-local/orchestrator:1.0.1", redis: "redis:7.2.7-bookworm" }, secret: false },
   "dean:nginx": { value: { blockedIps: ["10.0.0.1"], maintenance: false }, secret: false },
   "dean:tlsKey": { value: "old-key", secret: true },
   "pulumi:tags": { value: { system: "dean" }, secret: false },
@@ -12,7 +12,7 @@ const before: ConfigValues = {
 describe("config diff", () => {
   it("reports each changed field at its path, lists whole, secrets without values, Pulumi's own keys not at all", () => {
     const after: ConfigValues = {
-      "dean:images": { value: { orchestrator: "dean/orchestrator:1.0.0", redis: "redis:7.2.7-bookworm" }, secret: false },
+      "dean:images": { value: { orchestrator: "dean-local/orchestrator:1.0.0", redis: "redis:7.2.7-bookworm" }, secret: false },
       "dean:nginx": { value: { blockedIps: [], maintenance: false }, secret: false },
       "dean:tlsKey": { value: "new-key", secret: true },
       "dean:rotation": { value: { jwt: 1 }, secret: false },
@@ -20,7 +20,7 @@ describe("config diff", () => {
     };
     const changes = diffConfig(before, after);
     expect(changes.map(describeChange)).toEqual([
-      "dean:images.orchestrator: dean/orchestrator:1.0.1 -> dean/orchestrator:1.0.0",
+      "dean:images.orchestrator: dean-local/orchestrator:1.0.1 -> dean-local/orchestrator:1.0.0",
       "dean:nginx.blockedIps: [\"10.0.0.1\"] -> []",
       "dean:rotation.jwt: (unset) -> 1",
       "dean:tlsKey: [secret] changed",

@@ -1,16 +1,16 @@
 import type { ConfigValues } from "../../../ops/ports";
 import { type Call, devConfig, entry, outputsFor, preUpgradeDump, withSettings, World } from "./fakes";
 
-const V1 = withSettings(devConfig(), { "dean:images": { orchestrator: "dean/orchestrator:1.0.0" } });
-const V2 = withSettings(devConfig(), { "dean:images": { orchestrator: "dean/orchestrator:1.0.1" } });
-const V3 = withSettings(devConfig(), { "dean:images": { orchestrator: "dean/orchestrator:1.0.2" } });
+const V1 = withSettings(devConfig(), { "dean:images": { orchestrator: "dean-local/orchestrator:1.0.0" } });
+const V2 = withSettings(devConfig(), { "dean:images": { orchestrator: "dean-local/orchestrator:1.0.1" } });
+const V3 = withSettings(devConfig(), { "dean:images": { orchestrator: "dean-local/orchestrator:1.0.2" } });
 
 /** A stack whose last update rolled out `current` after `history`. */
 function deployed(history: ReturnType<typeof entry>[], current: ConfigValues = history[history.length - 1].config): World {
   const world = new World(current, history);
   world.docker.dumps = [
-    { name: preUpgradeDump("dean/orchestrator:1.0.1"), verified: true },
-    { name: preUpgradeDump("dean/orchestrator:1.0.0", "20250614T070000Z"), verified: true },
+    { name: preUpgradeDump("dean-local/orchestrator:1.0.1"), verified: true },
+    { name: preUpgradeDump("dean-local/orchestrator:1.0.0", "20250614T070000Z"), verified: true },
   ];
   return world;
 }
@@ -35,30 +35,30 @@ describe("dean-ops rollback", () => {
     expect(await world.run("rollback", "--yes")).toBe(0);
     expect(world.changes[0]).toEqual({ op: "replaceConfig", values: { "dean:images": V1["dean:images"] }, remove: [] });
     expect(ups(world)).toHaveLength(1);
-    expect(image(ups(world)[0].config)).toBe("dean/orchestrator:1.0.0");
+    expect(image(ups(world)[0].config)).toBe("dean-local/orchestrator:1.0.0");
     expect(ups(world)[0].message).toBe("dean-ops rollback to v1");
-    expect(world.console.text).toContain("dean:images.orchestrator: dean/orchestrator:1.0.1 -> dean/orchestrator:1.0.0");
+    expect(world.console.text).toContain("dean:images.orchestrator: dean-local/orchestrator:1.0.1 -> dean-local/orchestrator:1.0.0");
     expect(world.console.text).toContain("Rolled back to the config of v1.");
   });
 
   it("after a failed upgrade, goes back to the last successful update, not to the failed one", async () => {
     const world = deployed([entry(1, V1), entry(2, V2), entry(3, V3, "failed")]);
     expect(await world.run("rollback", "--yes")).toBe(0);
-    expect(image(ups(world)[0].config)).toBe("dean/orchestrator:1.0.1");
-    expect(world.console.text).toMatch(/undo {3}v3 \(.*, failed: dean\/orchestrator:1\.0\.2/);
+    expect(image(ups(world)[0].config)).toBe("dean-local/orchestrator:1.0.1");
+    expect(world.console.text).toMatch(/undo {3}v3 \(.*, failed: dean-local\/orchestrator:1\.0\.2/);
   });
 
   it("skips a failed update in between and says it is undone too", async () => {
     const world = deployed([entry(1, V1), entry(2, V3, "failed"), entry(3, V2)]);
     expect(await world.run("rollback", "--yes")).toBe(0);
-    expect(image(ups(world)[0].config)).toBe("dean/orchestrator:1.0.0");
+    expect(image(ups(world)[0].config)).toBe("dean-local/orchestrator:1.0.0");
     expect(world.console.text).toContain("also undone: v2 (failed)");
   });
 
   it("--to picks an older successful update", async () => {
     const world = deployed([entry(1, V1), entry(2, V3), entry(3, V2)]);
     expect(await world.run("rollback", "--to", "1", "--yes")).toBe(0);
-    expect(image(ups(world)[0].config)).toBe("dean/orchestrator:1.0.0");
+    expect(image(ups(world)[0].config)).toBe("dean-local/orchestrator:1.0.0");
   });
 
   it.each([
@@ -134,10 +134,10 @@ describe("dean-ops rollback", () => {
           : call.op === "exec" && call.command[1] === "restore" ? [`restore ${call.command[2]}`]
             : call.op === "preview" ? [`preview image=${String(image(call.config))}`] : []);
       expect(order).toEqual([
-        "preview image=dean/orchestrator:1.0.0",
-        "up image=dean/orchestrator:1.0.1 maintenance=true",
-        `restore ${preUpgradeDump("dean/orchestrator:1.0.1")}`,
-        "up image=dean/orchestrator:1.0.0 maintenance=undefined",
+        "preview image=dean-local/orchestrator:1.0.0",
+        "up image=dean-local/orchestrator:1.0.1 maintenance=true",
+        `restore ${preUpgradeDump("dean-local/orchestrator:1.0.1")}`,
+        "up image=dean-local/orchestrator:1.0.0 maintenance=undefined",
       ]);
       expect(world.calls.find((call) => call.op === "exec" && call.command[1] === "restore")).toMatchObject({ container: "dean-dev-backup" });
       expect(world.stack.config).toEqual(V1);
@@ -174,9 +174,9 @@ describe("dean-ops rollback", () => {
       const world = deployed([entry(1, V1), entry(2, V2), entry(3, V3, "failed")]);
       // The failed update never registered outputs: they still describe v2.
       world.stack.currentOutputs = outputsFor(V2);
-      const v3Dump = preUpgradeDump("dean/orchestrator:1.0.2", "20250615T075900Z");
+      const v3Dump = preUpgradeDump("dean-local/orchestrator:1.0.2", "20250615T075900Z");
       world.docker.dumps = [
-        { name: preUpgradeDump("dean/orchestrator:1.0.2", "20250615T075959Z"), verified: false },
+        { name: preUpgradeDump("dean-local/orchestrator:1.0.2", "20250615T075959Z"), verified: false },
         { name: v3Dump, verified: true },
         ...world.docker.dumps,
       ];
@@ -186,9 +186,9 @@ describe("dean-ops rollback", () => {
 
     it("refuses when no verified pre-upgrade backup of the undone image exists", async () => {
       const world = deployed([entry(1, V1), entry(2, V2)]);
-      world.docker.dumps = [{ name: preUpgradeDump("dean/orchestrator:1.0.1"), verified: false }];
+      world.docker.dumps = [{ name: preUpgradeDump("dean-local/orchestrator:1.0.1"), verified: false }];
       expect(await world.run("rollback", "--restore-db", "--yes")).toBe(2);
-      expect(world.console.errorText).toContain("there is no verified pre-upgrade backup of dean/orchestrator:1.0.1");
+      expect(world.console.errorText).toContain("there is no verified pre-upgrade backup of dean-local/orchestrator:1.0.1");
       expect(world.changes).toEqual([]);
     });
 
@@ -196,7 +196,7 @@ describe("dean-ops rollback", () => {
       const scaled = withSettings(V1, { "dean:orchestrator": { replicas: 2 } });
       const world = deployed([entry(1, V1), entry(2, scaled)]);
       expect(await world.run("rollback", "--restore-db", "--yes")).toBe(2);
-      expect(world.console.errorText).toContain("v2 did not change the orchestrator image (dean/orchestrator:1.0.0 in both)");
+      expect(world.console.errorText).toContain("v2 did not change the orchestrator image (dean-local/orchestrator:1.0.0 in both)");
       expect(world.changes).toEqual([]);
     });
 
@@ -214,7 +214,7 @@ describe("dean-ops rollback", () => {
       expect(await world.run("rollback", "--restore-db", "--yes")).toBe(1);
       expect(ups(world)).toHaveLength(1);
       expect(maintenanceOf(world.stack.config)).toBe(true);
-      expect(image(world.stack.config)).toBe("dean/orchestrator:1.0.1");
+      expect(image(world.stack.config)).toBe("dean-local/orchestrator:1.0.1");
       expect(world.console.errorText).toContain("maintenance mode is still ON and the current version still runs");
       expect(world.console.errorText).toContain("dean-ops maintenance off --stack dev reopens the current version instead");
     });

@@ -5,7 +5,7 @@ describe("dean-ops status", () => {
     const world = new World();
     expect(await world.run("status")).toBe(0);
     const text = world.console.text;
-    expect(text).toContain("deployed image     dean/orchestrator:1.0.0");
+    expect(text).toContain("deployed image     dean-local/orchestrator:1.0.0");
     expect(text).toContain("replicas           1");
     expect(text).toContain("connection: [secret]");
     expect(text).not.toContain("app-password");
