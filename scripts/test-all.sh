@@ -18,6 +18,7 @@ step() {
 
 step "npm ci" npm ci --no-audit --no-fund
 step "test host setup" bash scripts/setup-test-host.sh
+step "engine build (cached)" bash engine/build.sh
 step "typecheck" npx tsc --noEmit -p .
 step "lint" npx eslint .
 jest_tier() {
@@ -30,6 +31,7 @@ step "offline policy check: dev" npm run --silent policy -- --stack dev
 step "offline policy check: prod" npm run --silent policy -- --stack prod
 step "integration" jest_tier integration --selectProjects integration --runInBand
 step "e2e" jest_tier e2e --selectProjects e2e --runInBand
+step "engine (real pulumi up)" jest_tier engine --selectProjects engine --runInBand
 
 echo "==> timings"
 printf '%s\n' "${timings[@]}"
