@@ -23,9 +23,13 @@ MIN_GO=1.25.11 # the highest `go` line of the modules built (pkg/v3 and sdk/v3 v
 VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
 # name | module folder under engine/ | main package | version stamped into $VERSION_VAR
+# The v3.68.0 Node.js host lacks RunPlugin (policy packs), so it is installed under another
+# name and pulumi-language-nodejs is our front for it (language-host/, Go code of our own,
+# which runs the host beside it and passes it every call but RunPlugin).
 BINARIES=(
 	"pulumi|cli|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi|v3.248.0"
-	"pulumi-language-nodejs|language-nodejs|github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs|v3.68.0"
+	"pulumi-language-nodejs-v3.68|language-nodejs|github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs|v3.68.0"
+	"pulumi-language-nodejs|language-host|.|v3.68.0"
 )
 # Resource plugins of our own (engine/providers/README.md), standing in for Pulumi's, whose
 # modules the proxy refuses:
@@ -172,9 +176,10 @@ for entry in "${BINARIES[@]}"; do
 		fail "building $name ($package, engine/$folder) failed"
 	fi
 	took="$(secs $(($(now_ms) - t0)))"
-	module="$(cd "$ENGINE_DIR/$folder" && "$GO" list -f '{{.Module.Path}}@{{.Module.Version}}' "$package")"
+	# A main package of our own (language-host/) has no module version.
+	module="$(cd "$ENGINE_DIR/$folder" && "$GO" list -f '{{.Module.Path}}{{with .Module.Version}}@{{.}}{{else}} (ours){{end}}' "$package")"
 	size="$(du -m "$work/bin/$name" | cut -f1)"
-	printf '%-24s %-10s from %s, %s MB, built in %s s\n' "$name" "$version" "$module" "$size" "$took" >>"$work/MANIFEST"
+	printf '%-28s %-10s from %s, %s MB, built in %s s\n' "$name" "$version" "$module" "$size" "$took" >>"$work/MANIFEST"
 	log "built $name $version from $module: $size MB in $took s"
 done
 
@@ -199,7 +204,7 @@ for entry in "${PROVIDERS[@]}"; do
 	reported="$("$work/bin/$name" -version)"
 	[ "$reported" = "$version" ] || fail "the built $name reports version '$reported', not $version"
 	size="$(du -m "$work/bin/$name" | cut -f1)"
-	printf '%-24s %-10s ours, engine/%s, %s MB, built in %s s\n' "$name" "$version" "$folder" "$size" "$took" >>"$work/MANIFEST"
+	printf '%-28s %-10s ours, engine/%s, %s MB, built in %s s\n' "$name" "$version" "$folder" "$size" "$took" >>"$work/MANIFEST"
 	log "built $name $version (ours, engine/$folder): $size MB in $took s"
 done
 
@@ -207,7 +212,7 @@ reported="$("$work/bin/pulumi" version)"
 [ "$reported" = v3.248.0 ] || fail "the built pulumi reports '$reported', not v3.248.0"
 
 for item in ${NOT_BUILT[@]+"${NOT_BUILT[@]}"}; do
-	printf '%-24s not built: the Go module proxy refuses %s\n' "${item%%:*}" "${item#*: }" >>"$work/MANIFEST"
+	printf '%-28s not built: the Go module proxy refuses %s\n' "${item%%:*}" "${item#*: }" >>"$work/MANIFEST"
 done
 
 rm -f "$work"/download-*
