@@ -8,7 +8,9 @@
 #     Go modules and cached (engine/build.sh);
 #  3. the stack: the file backend in $DEAN_PULUMI_STATE_DIR (default ~/.dean-pulumi-state) unless
 #     PULUMI_BACKEND_URL names another, secrets encrypted with PULUMI_CONFIG_PASSPHRASE;
-#  4. `pulumi up` with the policy pack, so a plan the pack refuses changes nothing.
+#  4. `pulumi up --policy-pack policies` (with policies/config/<stack>.json when there is one):
+#     the preview that `pulumi up` runs first fails on a mandatory violation, so a plan the pack
+#     refuses changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,4 +57,6 @@ if ! pulumi stack select "$stack" >/dev/null 2>&1; then
 	pulumi stack init "$stack" --secrets-provider passphrase
 fi
 
-exec pulumi up --stack "$stack" --policy-pack policies "$@"
+policy=(--policy-pack policies)
+if [ -f "policies/config/$stack.json" ]; then policy+=(--policy-pack-config "policies/config/$stack.json"); fi
+exec pulumi up --stack "$stack" "${policy[@]}" "$@"

@@ -99,7 +99,26 @@ describeWithEngine("the program on the real Pulumi engine", () => {
     await workspace.up(["--expect-no-changes"]);
   });
 
-  test("3. scaling 1 -> 2 plans one new replica and nothing else; the API keeps answering", async () => {
+  test("3. pulumi preview --policy-pack passes the stack, and refuses a prod stack without backups by the mandatory rule", async () => {
+    const passed = await workspace.ok(["preview", "--policy-pack", "policies", "--stack", STACK]);
+    expect(passed.stdout).toMatch(/dean-policies@v0\.1\.0/);
+    expect(`${passed.stdout}${passed.stderr}`).not.toMatch(/\[mandatory\]/);
+
+    await workspace.setConfig("dean:environment", "prod");
+    await workspace.setConfig("dean:backup.enabled", "false");
+    try {
+      const refused = await workspace.pulumi(["preview", "--policy-pack", "policies", "--stack", STACK]);
+      expect(refused.code).not.toBe(0);
+      expect(`${refused.stdout}${refused.stderr}`).toMatch(/dean-policies@v0\.1\.0[\s\S]*\[mandatory\].*production-backups/);
+    } finally {
+      await workspace.setConfig("dean:environment", "staging");
+      await workspace.setConfig("dean:backup.enabled", "true");
+    }
+    // A preview changes nothing.
+    await workspace.up(["--expect-no-changes"]);
+  });
+
+  test("4. scaling 1 -> 2 plans one new replica and nothing else; the API keeps answering", async () => {
     await workspace.setConfig("dean:orchestrator.replicas", "2");
     expect(await plannedChanges(workspace)).toEqual(["create dean-engine-orchestrator-2"]);
     await workspace.up();
@@ -108,7 +127,7 @@ describeWithEngine("the program on the real Pulumi engine", () => {
     await workspace.up(["--expect-no-changes"]);
   });
 
-  test("4. an upgrade 1.0.0 -> 1.0.1: pre-upgrade backup and migration re-run, each replica replaced create-first, the new version answers", async () => {
+  test("5. an upgrade 1.0.0 -> 1.0.1: pre-upgrade backup and migration re-run, each replica replaced create-first, the new version answers", async () => {
     await workspace.setConfig("dean:images.orchestrator", "dean-local/orchestrator:1.0.1");
     const steps = await plannedSteps(workspace);
     expect([...steps].sort()).toEqual([
@@ -131,25 +150,25 @@ describeWithEngine("the program on the real Pulumi engine", () => {
     await workspace.up(["--expect-no-changes"]);
   });
 
-  test("5. pulumi stack history records every update with the config it applied", async () => {
+  test("6. pulumi stack history records every update with the config it applied", async () => {
     const history = JSON.parse((await workspace.ok(["stack", "history", "--json", "--show-secrets", "--stack", STACK])).stdout) as Array<{
       kind: string;
       result: string;
       config: Record<string, { objectValue?: { replicas?: number } }>;
     }>;
-    // Newest first: the upgrade and its no-change check, the scale and its check, the two
-    // no-change updates around the refresh, the first deploy.
+    // Newest first: the upgrade and its no-change check, the scale and its check, the check
+    // after the policy previews, the two no-change updates around the refresh, the first deploy.
     const updates = history.filter((entry) => entry.kind === "update");
     expect(updates.every((entry) => entry.result === "succeeded")).toBe(true);
-    expect(updates.map((entry) => entry.config["dean:orchestrator"]?.objectValue?.replicas)).toEqual([2, 2, 2, 2, 1, 1, 1]);
+    expect(updates.map((entry) => entry.config["dean:orchestrator"]?.objectValue?.replicas)).toEqual([2, 2, 2, 2, 1, 1, 1, 1]);
     expect(updates.map((entry) => (entry.config["dean:images"] as { objectValue?: { orchestrator?: string } } | undefined)?.objectValue?.orchestrator)).toEqual([
       "dean-local/orchestrator:1.0.1", "dean-local/orchestrator:1.0.1",
-      ...Array<string>(5).fill("dean-local/orchestrator:1.0.0"),
+      ...Array<string>(6).fill("dean-local/orchestrator:1.0.0"),
     ]);
     expect(history.map((entry) => entry.kind)).toContain("refresh");
   });
 
-  test("6. pulumi destroy removes the containers and networks and keeps the data volumes", async () => {
+  test("7. pulumi destroy removes the containers and networks and keeps the data volumes", async () => {
     await workspace.ok(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
     const left = await remainingInstanceObjects(INSTANCE);
     expect(left).toEqual({ containers: [], networks: [], volumes: ["dean-engine-backups", "dean-engine-pgdata", "dean-engine-redis-data"] });
