@@ -1,7 +1,8 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { NginxSettings } from "./config";
-import { type ContainerContext, dockerName, serviceContainerDefaults } from "./container-defaults";
+import { type ContainerContext, dockerName, serviceContainerDefaults, shellQuote } from "./container-defaults";
 import { renderMaintenancePage } from "./render/maintenance-page";
 import { renderNginxConf } from "./render/nginx-conf";
 import type { TlsSource } from "./tls";
@@ -66,6 +67,8 @@ export class DeanNginx extends pulumi.ComponentResource {
       { file: `${MAINTENANCE_DIR}/maintenance.html`, content: renderMaintenancePage() },
     ];
     const volumes: docker.types.input.ContainerVolume[] = [];
+    const dependsOn: pulumi.Resource[] = [];
+    if (tls.kind === "hostFiles") dependsOn.push(hostTlsFilesCheck(`${name}-tls-files-check`, tls, args.image, this));
     if (tls.kind === "content") {
       uploads.push({ file: TLS_CERTIFICATE_PATH, content: tls.material.certificate });
       uploads.push({ file: TLS_KEY_PATH, content: pulumi.secret(tls.material.key), permissions: "0600" });
@@ -97,8 +100,34 @@ export class DeanNginx extends pulumi.ComponentResource {
       stopSignal: "SIGQUIT",
       stopTimeout: 20,
       destroyGraceSeconds: 20,
-    }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["uploads"] });
+    }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["uploads"], dependsOn });
 
     this.registerOutputs({ containerName: this.container.name, publicUrl: publicUrl(settings) });
   }
+}
+
+/**
+ * The check behind hostTlsFilesCheck, a shell script run with IMAGE set to an image that has
+ * `test`: exit 1 with the config key and path named when either file is not a file on the
+ * Docker host. `--mount` refuses a missing source instead of creating it as `-v` would.
+ */
+export function hostTlsFilesScript(tls: { readonly certificatePath: string; readonly keyPath: string }): string {
+  const files: ReadonlyArray<[string, string]> = [["dean:nginx.tls.certificatePath", tls.certificatePath], ["dean:nginx.tls.keyPath", tls.keyPath]];
+  const checks = files.map(([key, file], index) =>
+    `docker run --rm --network none --mount ${shellQuote(`type=bind,source=${file},target=/check/${index},readonly`)} "$IMAGE" test -f /check/${index} ` +
+    `|| { echo ${shellQuote(`${key}: ${file} is not a readable file on the Docker host (nginx would get an empty directory there)`)} >&2; exit 1; }`);
+  return ["set -u", ...checks].join("\n");
+}
+
+/**
+ * Fails the update, naming the path, when a hostFiles certificate or key is not a file on the
+ * Docker host: bind-mounted as a volume, a missing path would be created there as an empty
+ * directory and nginx would never turn healthy. The check runs where the files must be.
+ */
+function hostTlsFilesCheck(name: string, tls: { readonly certificatePath: string; readonly keyPath: string }, image: pulumi.Input<string>, parent: pulumi.Resource): command.local.Command {
+  return new command.local.Command(name, {
+    create: hostTlsFilesScript(tls),
+    environment: { IMAGE: image },
+    triggers: [tls.certificatePath, tls.keyPath],
+  }, { parent });
 }

@@ -207,6 +207,18 @@ describe("orchestrator", () => {
 });
 
 describe("nginx", () => {
+  it("with hostFiles TLS, starts only after a check on the Docker host that both PEM paths are files", () => {
+    const check = prod.named("dean-nginx-tls-files-check");
+    expect(prod.container("nginx").dependencies).toContain(check.urn);
+    const script = String(check.inputs.create);
+    for (const [key, file] of [["dean:nginx.tls.certificatePath", "/etc/dean/tls/fullchain.pem"], ["dean:nginx.tls.keyPath", "/etc/dean/tls/privkey.pem"]]) {
+      expect(script).toContain(`'type=bind,source=${file},target=`);
+      expect(script).toContain(`${key}: ${file} is not a readable file on the Docker host`);
+    }
+    expect(check.inputs.environment).toEqual({ IMAGE: expect.any(String) as string });
+    expect(dev.ofType("command:local:Command").map((command) => command.name)).not.toContain("dean-dev-nginx-tls-files-check");
+  });
+
   it("publishes 80 and 443 on the configured address", () => {
     expect(prod.container("nginx").inputs.ports).toEqual([
       expect.objectContaining({ internal: 80, external: 80, ip: "0.0.0.0" }),
