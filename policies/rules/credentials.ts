@@ -1,4 +1,4 @@
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { type ResourceValidationPolicy, type StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import {
   asString, COMMAND, commandEnv, CONTAINER, containerEnv, describe, type EnvEntry, type Props, type ResourceView,
 } from "../lib/resources";
@@ -119,12 +119,27 @@ export const credentialsDeclaredSecret: ResourceValidationPolicy = {
   },
 };
 
+/**
+ * A value, or undefined while the engine cannot know it (a preview, before the resource it is
+ * computed from exists). @pulumi/policy throws on reading an unknown; reading around it lets the
+ * rule decide on what is known instead of not running at all: an unknown credential is computed
+ * from another resource's output, so it is no literal, while a known one is still checked.
+ */
+function known<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UnknownValueError) return undefined;
+    throw error;
+  }
+}
+
 /** Every string output of the generator resources: what a generated credential must equal. */
 function generatedValues(resources: readonly ResourceView[], generatorTypes: readonly string[]): Set<string> {
   const values = new Set<string>();
   for (const resource of resources) {
     if (!generatorTypes.includes(resource.type)) continue;
-    for (const value of Object.values(resource.props)) {
+    for (const value of Object.keys(resource.props).map((key) => known(() => resource.props[key]))) {
       // Short strings (keepers, flags) are not secrets and could match by accident.
       if (typeof value === "string" && value.length >= 8) values.add(value);
     }
@@ -144,7 +159,7 @@ export const credentialsGenerated: StackValidationPolicy = {
     const namePattern = pattern(config.credentialNamePattern);
     const generated = generatedValues(args.resources, config.generatorTypes);
     for (const resource of args.resources) {
-      const environment = environmentOf(resource);
+      const environment = known(() => environmentOf(resource));
       if (!environment) continue;
       const plain = credentials(environment.env, namePattern).filter((credential) => !generated.has(credential.secret));
       if (plain.length > 0) {

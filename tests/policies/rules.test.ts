@@ -281,6 +281,22 @@ describe("rules that depend on the stack", () => {
     expect(where(mandatory(await check(pack, devVariant, { stack: "dev" })))).toEqual([]);
   });
 
+  test("at preview, with generated secrets and what is built from them still unknown, credentials-generated still decides", async () => {
+    // The engine's marker for a value it cannot know before the update (KeepUnknowns).
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const generators = mutate(prod, ofType("random:index/randomPassword:RandomPassword"), (d) => {
+      for (const key of ["result", "bcryptHash"]) setProp(d, key, UNKNOWN);
+    });
+    const preview = mutate(generators, (resource) => resource.secretInputPaths.includes("envs") || resource.secretInputPaths.includes("environment"), (d) => {
+      for (const key of ["envs", "environment"]) if (key in d.inputs) setProp(d, key, UNKNOWN);
+    });
+    const run = await check(pack, preview);
+    expect(ofPolicy(run, "credentials-generated")).toEqual([]);
+    // A literal is known at preview too, and is still caught.
+    const literal = mutate(preview, service("redis"), (d) => setProp(d, "envs", ["REDISCLI_AUTH=typed-in-by-hand-1234"]));
+    expect(where(ofPolicy(await check(pack, literal), "credentials-generated"))).toEqual(["credentials-generated @ dean-redis-server"]);
+  });
+
   test("the secrets of a plain-text password never appear in a message", async () => {
     const run = await check(pack, mutate(prod, service("postgres"), (d) => setEnv(d, "POSTGRES_PASSWORD", "hunter2hunter2")));
     expect(JSON.stringify(run.diagnostics)).not.toContain("hunter2hunter2");
