@@ -2,6 +2,7 @@ import https from "node:https";
 import path from "node:path";
 import { removeInstanceObjects, remainingInstanceObjects } from "../e2e/harness/cleanup";
 import { missingPrerequisite } from "../e2e/harness/engine-check";
+import { describeWithPrerequisite } from "../support/prerequisites";
 import { waitFor } from "../support/wait";
 import { EngineWorkspace, missingEngine } from "./support/workspace";
 
@@ -57,23 +58,7 @@ async function plannedChanges(workspace: EngineWorkspace): Promise<string[]> {
   return (await plannedSteps(workspace)).sort();
 }
 
-function describeWithEngine(title: string, body: () => void): void {
-  const problem = missingEngine() ?? missingPrerequisite(IMAGES);
-  if (problem === undefined) {
-    describe(title, body);
-  } else if (process.env.CI === "true") {
-    describe(title, () => {
-      test("has the Pulumi engine, a Docker engine and the local images", () => {
-        throw new Error(`${title}: ${problem}`);
-      });
-    });
-  } else {
-    console.warn(`SKIPPED ${title}: ${problem}`);
-    describe.skip(title, body);
-  }
-}
-
-describeWithEngine("the program on the real Pulumi engine", () => {
+describeWithPrerequisite("the program on the real Pulumi engine", missingEngine() ?? missingPrerequisite(IMAGES), () => {
   let workspace: EngineWorkspace;
 
   beforeAll(async () => {

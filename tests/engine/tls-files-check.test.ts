@@ -4,6 +4,7 @@ import path from "node:path";
 import { hostTlsFilesScript } from "../../components/nginx";
 import { missingPrerequisite } from "../e2e/harness/engine-check";
 import { runCaptured } from "../integration/support/processes";
+import { describeWithPrerequisite } from "../support/prerequisites";
 
 /**
  * The hostFiles TLS check the program runs before nginx, executed for real against the local
@@ -12,14 +13,10 @@ import { runCaptured } from "../integration/support/processes";
  */
 
 const IMAGE = "dean-local/nginx:1.22";
-const problem = missingPrerequisite([IMAGE]);
-const describeWithDocker = problem === undefined || process.env.CI === "true" ? describe : describe.skip;
-
-describeWithDocker("the hostFiles TLS check on the Docker host", () => {
+describeWithPrerequisite("the hostFiles TLS check on the Docker host", missingPrerequisite([IMAGE]), () => {
   let dir: string;
 
   beforeAll(() => {
-    if (problem !== undefined) throw new Error(problem);
     dir = mkdtempSync(path.join(os.tmpdir(), "dean-tls-check-"));
     writeFileSync(path.join(dir, "fullchain.pem"), "certificate\n");
     writeFileSync(path.join(dir, "privkey.pem"), "key\n");

@@ -32,3 +32,23 @@ export function burstOutcome(statuses: readonly number[], admittedStatus: number
 export function mostAdmitted(burst: number, perSecond: number, seconds: number): number {
   return burst + 1 + Math.ceil(seconds * perSecond);
 }
+
+export interface Zone {
+  /** The status an admitted request gets (200, or 401 behind authentication). */
+  readonly admittedStatus: number;
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+/**
+ * Asserts that a burst sent at once, which took `seconds`, was answered only with the admitted
+ * status or 429, and that the zone admitted burst + 1 plus at most its refill. Returns how many
+ * it admitted.
+ */
+export function expectZoneAdmitted(statuses: readonly number[], zone: Zone, seconds: number): number {
+  const outcome = burstOutcome(statuses, zone.admittedStatus);
+  expect(outcome).toEqual({ admitted: outcome.admitted, limited: statuses.length - outcome.admitted, other: 0 });
+  expect(outcome.admitted).toBeGreaterThanOrEqual(zone.burst + 1);
+  expect(outcome.admitted).toBeLessThanOrEqual(mostAdmitted(zone.burst, zone.perSecond, seconds));
+  return outcome.admitted;
+}

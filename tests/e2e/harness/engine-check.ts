@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { describeWithPrerequisite } from "../../support/prerequisites";
 
 /**
  * The e2e tier needs a running Docker engine, the docker CLI (the program's local commands
@@ -25,19 +26,5 @@ export function missingPrerequisite(images: readonly string[]): string | undefin
 
 /** describe() for the e2e suite: runs it, fails it (CI) or skips it, by the prerequisites. */
 export function describeWithDocker(title: string, images: readonly string[], body: () => void): void {
-  const problem = missingPrerequisite(images);
-  if (problem === undefined) {
-    describe(title, body);
-    return;
-  }
-  if (process.env.CI === "true") {
-    describe(title, () => {
-      test("has a Docker engine and the local images", () => {
-        throw new Error(`${title}: ${problem}`);
-      });
-    });
-    return;
-  }
-  console.warn(`SKIPPED ${title}: ${problem}`);
-  describe.skip(title, body);
+  describeWithPrerequisite(title, missingPrerequisite(images), body);
 }
