@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
 
@@ -200,11 +201,41 @@ func (*Database) Read(ctx context.Context, req infer.ReadRequest[DatabaseArgs, D
 	if err != nil || !found {
 		return infer.ReadResponse[DatabaseArgs, DatabaseState]{}, err
 	}
-	if inputs.Name == nil { // an import
-		inputs = DatabaseArgs{Name: state.Name, Owner: state.Owner, ConnectionLimit: state.ConnectionLimit,
-			AllowConnections: state.AllowConnections, AlterObjectOwnership: ptr(false)}
+	if inputs.Name == nil { // an import: the inputs are what the bridged provider's state would give
+		inputs = state.DatabaseArgs
+		inputs.AlterObjectOwnership = ptr(false)
 	}
 	return infer.ReadResponse[DatabaseArgs, DatabaseState]{ID: val(state.Name), Inputs: inputs, State: state}, nil
+}
+
+// Diff compares the new arguments with the state as upstream's schema does: template,
+// encoding, lcCollate and lcCtype replace the database, the rest is altered in place, and an
+// optional-and-computed argument the program leaves out (owner, template, encoding, lcCollate,
+// lcCtype, tablespaceName, isTemplate) is no change: the server's value stands. Without that,
+// an imported database (whose state has every one of them) would be replaced by the import.
+func (*Database) Diff(ctx context.Context, req infer.DiffRequest[DatabaseArgs, DatabaseState]) (infer.DiffResponse, error) {
+	old, in := req.State, req.Inputs
+	diff := map[string]p.PropertyDiff{}
+	note := func(key string, kind p.DiffKind, changed bool) {
+		if changed {
+			diff[key] = p.PropertyDiff{Kind: kind, InputDiff: true}
+		}
+	}
+	// An argument left out is no change; a set one differs from the state's value.
+	literal := func(news, olds *string) bool { return news != nil && *news != val(olds) }
+	spelled := func(news, olds *string) bool { return news != nil && !sameName(*news, val(olds)) }
+	note("name", p.Update, literal(in.Name, old.Name))
+	note("owner", p.Update, literal(in.Owner, old.Owner))
+	note("template", p.UpdateReplace, literal(in.Template, old.Template))
+	note("encoding", p.UpdateReplace, spelled(in.Encoding, old.Encoding))
+	note("lcCollate", p.UpdateReplace, spelled(in.LcCollate, old.LcCollate))
+	note("lcCtype", p.UpdateReplace, spelled(in.LcCtype, old.LcCtype))
+	note("tablespaceName", p.Update, literal(in.TablespaceName, old.TablespaceName))
+	note("isTemplate", p.Update, in.IsTemplate != nil && *in.IsTemplate != val(old.IsTemplate))
+	note("connectionLimit", p.Update, val(in.ConnectionLimit) != val(old.ConnectionLimit))
+	note("allowConnections", p.Update, val(in.AllowConnections) != val(old.AllowConnections))
+	note("alterObjectOwnership", p.Update, val(in.AlterObjectOwnership) != val(old.AlterObjectOwnership))
+	return infer.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
 }
 
 func (*Database) Update(ctx context.Context, req infer.UpdateRequest[DatabaseArgs, DatabaseState]) (infer.UpdateResponse[DatabaseState], error) {
