@@ -2,7 +2,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackupSettings, durationSeconds } from "./config";
-import { type ContainerContext, dockerName, labels, retainedVolumeLabels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { type ContainerContext, dockerName, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { dataVolume } from "./data-volume";
 import { POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
 import { renderBackupScript } from "./render/backup-script";
 import { goDuration } from "./docker-values";
@@ -65,10 +66,7 @@ export class DeanBackup extends pulumi.ComponentResource {
     if (settings.hostPath) {
       target = { hostPath: settings.hostPath, containerPath: BACKUP_DIR };
     } else {
-      this.volume = new docker.Volume(`${name}-data`, {
-        name: dockerName(context, "backups"),
-        labels: retainedVolumeLabels(context, "backup"),
-      }, { parent: this, retainOnDelete: true, protect: args.protectData });
+      this.volume = dataVolume(`${name}-data`, context, "backup", "backups", { parent: this, protect: args.protectData });
       target = { volumeName: this.volume.name, containerPath: BACKUP_DIR };
     }
 

@@ -35,6 +35,17 @@ export interface OrchestratorArgs {
 /** Processes a migration may start: ample for Python and alembic, fatal to a fork bomb. */
 const MIGRATION_PIDS_LIMIT = 256;
 
+/**
+ * A replica's logical name. Replicas are created before the ones they replace, so Docker names
+ * them by Pulumi's autonaming (logical name plus a random suffix); this is the one logical name
+ * that carries `dean:instanceName`, so that their Docker names do too, like every other Docker
+ * object of the stack. They hold no data: a new instance name creates new replicas before the
+ * old ones are deleted, where every stateful resource keeps its logical name.
+ */
+export function replicaResourceName(context: ContainerContext, index: number): string {
+  return `${context.instanceName}-orchestrator-${index}`;
+}
+
 /** Plain (non-secret) environment of a replica, from config. */
 export function orchestratorSettingsEnv(settings: OrchestratorSettings): string[] {
   return [
@@ -101,7 +112,7 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
 
     this.replicas = [];
     for (let index = 1; index <= settings.replicas; index++) {
-      this.replicas.push(new docker.Container(`${name}-${index}`, {
+      this.replicas.push(new docker.Container(replicaResourceName(context, index), {
         ...serviceContainerDefaults(context, "orchestrator", settings.resources),
         labels: [
           ...labels(context, "orchestrator"),
@@ -141,8 +152,8 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
     // update, and until then they would go on signing sessions with the old key; so the old
     // ones (every replica of this instance that is not a new one) are stopped first. The new
     // ones are healthy by then, and nginx passes a refused connection to the next replica.
-    // The old ones are told apart by their JWT rotation label, so the command's inputs change
-    // only with the counter: scaling or an upgrade never logs anyone out.
+    // The old ones are told apart by their JWT rotation label, so its trigger changes only with
+    // the counter: scaling or an upgrade never logs anyone out.
     const replicaFilter = `--filter label=${LABEL_INSTANCE}=${context.instanceName} --filter label=${LABEL_SERVICE}=orchestrator`;
     this.logout = new command.local.Command(`${name}-logout-on-jwt-rotation`, {
       create: pulumi.interpolate`set -e
@@ -151,6 +162,9 @@ for id in $(docker ps -q --no-trunc ${replicaFilter}); do
   case "$current" in *" $id "*) ;; *) docker stop --time 30 "$id" > /dev/null ;; esac
 done
 docker exec ${args.redisContainerName} sh -c 'redis-cli -h 127.0.0.1 --scan --pattern "auth:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 unlink > /dev/null'`,
+      // Only a new counter (a replacement) runs it. Its text also names the instance and the
+      // Redis container, and a change of those alone must not log everybody out.
+      update: "true",
       triggers: [args.jwtRotation],
     }, { parent: this, dependsOn: this.replicas });
 

@@ -1,8 +1,11 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "./config";
-import { type ContainerContext, dockerName, retainedVolumeLabels, serviceContainerDefaults } from "./container-defaults";
+import { type ContainerContext, dockerName, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { dataVolume } from "./data-volume";
+import { renderPostgresBootstrapSql } from "./render/postgres-bootstrap-sql";
 
 /** Name the other containers use for Postgres on the backend network. */
 export const POSTGRES_ALIAS = "postgres";
@@ -50,6 +53,8 @@ export function postgresServerArgs(settings: PostgresSettings): string[] {
 export class DeanPostgres extends pulumi.ComponentResource {
   public readonly volume: docker.Volume;
   public readonly container: docker.Container;
+  /** Superuser password, and the role and database created when missing (see the renderer). */
+  public readonly bootstrap: command.local.Command;
   public readonly provider: postgresql.Provider;
   public readonly role: postgresql.Role;
   public readonly database: postgresql.Database;
@@ -62,10 +67,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
     const { settings, context } = args;
 
     // Losing this volume loses the database: never deleted by Pulumi, protected in prod.
-    this.volume = new docker.Volume(`${name}-data`, {
-      name: dockerName(context, "pgdata"),
-      labels: retainedVolumeLabels(context, "postgres"),
-    }, { parent: this, retainOnDelete: true, protect: args.protectData });
+    this.volume = dataVolume(`${name}-data`, context, "postgres", "pgdata", { parent: this, protect: args.protectData });
 
     this.container = new docker.Container(`${name}-server`, {
       ...serviceContainerDefaults(context, "postgres", settings.resources),
@@ -108,6 +110,16 @@ export class DeanPostgres extends pulumi.ComponentResource {
       additionalSecretOutputs: ["envs"],
     });
 
+    // Over the local socket (trusted inside the container), so it works whatever password the
+    // retained data volume holds; the script arrives on stdin, never on a command line.
+    this.bootstrap = new command.local.Command(`${name}-bootstrap`, {
+      create: pulumi.interpolate`docker exec -i --user postgres ${this.container.name} psql --no-psqlrc --quiet --username ${shellQuote(settings.superuser)} --dbname postgres`,
+      stdin: pulumi.secret(pulumi.output(args.superuserPassword).apply((password) => renderPostgresBootstrapSql(settings, password))),
+      // A new server (or volume) or a new password; names refused by the script do not get this far.
+      triggers: [this.container.id, pulumi.secret(args.superuserPassword), settings.superuser, settings.user, settings.database],
+      logging: "stderr",
+    }, { parent: this, dependsOn: [this.container] });
+
     this.provider = new postgresql.Provider(`${name}-provider`, {
       host: "127.0.0.1",
       port: settings.hostPort,
@@ -118,7 +130,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
       superuser: true,
       connectTimeout: 30,
       maxConnections: 4,
-    }, { parent: this, dependsOn: [this.container] });
+    }, { parent: this, dependsOn: [this.container, this.bootstrap] });
     const viaServer = { parent: this, provider: this.provider };
 
     this.role = new postgresql.Role(`${name}-app-role`, {
@@ -130,6 +142,10 @@ export class DeanPostgres extends pulumi.ComponentResource {
       createRole: false,
     }, {
       ...viaServer,
+      // The bootstrap created it, or it outlived a destroy: adopt it. For a role already in the
+      // stack's state under this name the engine does nothing.
+      import: settings.user,
+      dependsOn: [this.bootstrap],
       // The role owns the retained database's tables: dropping it would fail (or orphan them).
       retainOnDelete: true,
       protect: args.protectData,
@@ -142,7 +158,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
       owner: this.role.name,
       encoding: "UTF8",
       template: "template0",
-    }, { ...viaServer, retainOnDelete: true, protect: args.protectData });
+    }, { ...viaServer, import: settings.database, dependsOn: [this.bootstrap], retainOnDelete: true, protect: args.protectData });
 
     this.extension = new postgresql.Extension(`${name}-pg-stat-statements`, {
       name: "pg_stat_statements",

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisSettings } from "./config";
-import { type ContainerContext, dockerName, retainedVolumeLabels, serviceContainerDefaults } from "./container-defaults";
+import { type ContainerContext, dockerName, serviceContainerDefaults } from "./container-defaults";
+import { dataVolume } from "./data-volume";
 import { renderRedisConf } from "./render/redis-conf";
 
 /** Name the orchestrator uses for Redis on the backend network. */
@@ -32,10 +33,7 @@ export class DeanRedis extends pulumi.ComponentResource {
     const password = pulumi.output(args.password);
 
     // Append-only data (sessions, auth keys) survives a replaced container.
-    this.volume = new docker.Volume(`${name}-data`, {
-      name: dockerName(context, "redis-data"),
-      labels: retainedVolumeLabels(context, "redis"),
-    }, { parent: this, retainOnDelete: true });
+    this.volume = dataVolume(`${name}-data`, context, "redis", "redis-data", { parent: this });
 
     this.container = new docker.Container(`${name}-server`, {
       ...serviceContainerDefaults(context, "redis", settings.resources),

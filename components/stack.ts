@@ -41,6 +41,9 @@ export interface DeanStackArgs {
   readonly tlsSecrets: { readonly certificate?: pulumi.Output<string>; readonly key?: pulumi.Output<string> };
 }
 
+/** Logical name of the one DeanStack a program declares; every resource name starts with it. */
+export const STACK_RESOURCE_NAME = "dean";
+
 /** The whole DEAN stack: wires the components, nothing else. */
 export class DeanStack extends pulumi.ComponentResource {
   public readonly publicUrl: string;

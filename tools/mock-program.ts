@@ -32,6 +32,9 @@ export interface DeclaredResource {
   /** Whether the program set deleteBeforeReplace at all: unset, the provider's default applies. */
   readonly deleteBeforeReplaceDefined: boolean;
   readonly additionalSecretOutputs: readonly string[];
+  /** The `import` option: the ID of an existing resource to adopt ("" when not set). */
+  readonly importId: string;
+  readonly ignoreChanges: readonly string[];
 }
 
 /** The program threw; `registered` is what it had declared by then. */
@@ -93,6 +96,8 @@ interface RegisterRequest {
   getDeletebeforereplacedefined(): boolean;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getImportid(): string;
+  getIgnorechangesList(): string[];
   getPropertydependenciesMap(): { forEach(callback: (entry: { getUrnsList(): string[] }) => void): void };
   getObject(): { toJavaScript(): Record<string, unknown> };
 }
@@ -131,6 +136,8 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
       deleteBeforeReplace: request.getDeletebeforereplace(),
       deleteBeforeReplaceDefined: request.getDeletebeforereplacedefined(),
       additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+      importId: request.getImportid(),
+      ignoreChanges: request.getIgnorechangesList(),
     });
     return original.call(this, request, callback);
   };

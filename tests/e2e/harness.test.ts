@@ -25,7 +25,7 @@ import { singleFileTar } from "./harness/tar";
 function registration(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<Registration> = {}): Registration {
   return {
     urn: `urn:pulumi:e2e::dean::${type}::${name}`, type, name, custom: true, inputs, secretInputPaths: [], parent: "",
-    dependencies: [], provider: "", protect: false, retainOnDelete: false, deleteBeforeReplace: false, deleteBeforeReplaceDefined: false, additionalSecretOutputs: [], ...extra,
+    dependencies: [], provider: "", protect: false, retainOnDelete: false, deleteBeforeReplace: false, deleteBeforeReplaceDefined: false, additionalSecretOutputs: [], importId: "", ignoreChanges: [], ...extra,
   };
 }
 
@@ -53,7 +53,7 @@ describe("the deploy harness against the program's declarations (mock runtime, n
   });
 
   test("a container maps to the Engine API with the Docker provider's units and wiring", () => {
-    const spec = containerSpec(declared("dean-e2e-postgres-server"));
+    const spec = containerSpec(declared("dean-postgres-server"));
     expect(spec.create.HostConfig).toMatchObject({
       NanoCpus: 0.5e9,
       Memory: 256 * 1024 * 1024,
@@ -70,23 +70,23 @@ describe("the deploy harness against the program's declarations (mock runtime, n
     expect(spec.extraNetworks).toEqual([{ name: "dean-e2e-host-access", aliases: [] }]);
     expect(spec).toMatchObject({ name: "dean-e2e-postgres", mustRun: true, wait: true, waitTimeoutSeconds: 180 });
     // Upload modes as the provider sets them: explicit permissions, else 0744 if executable.
-    const nginxUploads = containerSpec(declared("dean-e2e-nginx-server")).uploads;
+    const nginxUploads = containerSpec(declared("dean-nginx-server")).uploads;
     expect(nginxUploads.find((upload) => upload.file.endsWith("privkey.pem"))?.mode).toBe(0o600);
     expect(nginxUploads.find((upload) => upload.file.endsWith("nginx.conf"))?.mode).toBe(0o644);
-    expect(containerSpec(declared("dean-e2e-backup-job")).uploads[0].mode).toBe(0o744);
+    expect(containerSpec(declared("dean-backup-job")).uploads[0].mode).toBe(0o744);
     // Replicas are auto-named: no name input.
     expect(containerSpec(declared("dean-e2e-orchestrator-1")).name).toBeUndefined();
   });
 
   test("an input outside the allow-list fails loudly, naming the type, the resource and the key", () => {
-    const nginx = declared("dean-e2e-nginx-server");
+    const nginx = declared("dean-nginx-server");
     const withInputs = (inputs: Record<string, unknown>) => ({ ...nginx, inputs: { ...nginx.inputs, ...inputs } });
-    expect(() => containerSpec(withInputs({ privileged: true }))).toThrow(new UnsupportedInput(CONTAINER, "dean-e2e-nginx-server", "privileged", "is not in the harness's allow-list (name, image, command, envs, labels, restart, cpus, cpuShares, memory, memoryReservation, memorySwap, logDriver, logOpts, securityOpts, capabilities, ports, volumes, networksAdvanced, healthcheck, uploads, shmSize, stopSignal, stopTimeout, destroyGraceSeconds, mustRun, wait, waitTimeout)"));
-    expect(() => containerSpec(withInputs({ uploads: [{ file: "/x", source: "/etc/passwd" }] }))).toThrow(/dean-e2e-nginx-server: input uploads\[0\]\.source is not in the harness's allow-list/);
+    expect(() => containerSpec(withInputs({ privileged: true }))).toThrow(new UnsupportedInput(CONTAINER, "dean-nginx-server", "privileged", "is not in the harness's allow-list (name, image, command, envs, labels, restart, cpus, cpuShares, memory, memoryReservation, memorySwap, logDriver, logOpts, securityOpts, capabilities, ports, volumes, networksAdvanced, healthcheck, uploads, shmSize, stopSignal, stopTimeout, destroyGraceSeconds, mustRun, wait, waitTimeout)"));
+    expect(() => containerSpec(withInputs({ uploads: [{ file: "/x", source: "/etc/passwd" }] }))).toThrow(/dean-nginx-server: input uploads\[0\]\.source is not in the harness's allow-list/);
     expect(() => containerSpec(withInputs({ healthcheck: { tests: ["NONE"], startInterval: "1s" } }))).toThrow(/input healthcheck\.startInterval is not in/);
     expect(() => containerSpec(withInputs({ healthcheck: { tests: ["NONE"], interval: "5 s" } }))).toThrow(/input healthcheck\.interval .* not a Go duration/);
-    const command = declared("dean-e2e-orchestrator-migration");
-    expect(() => handlerFor(COMMAND, command.name).validate({ ...command, inputs: { ...command.inputs, delete: "true" } })).toThrow(/command:local:Command dean-e2e-orchestrator-migration: input delete is not in/);
+    const command = declared("dean-orchestrator-migration");
+    expect(() => handlerFor(COMMAND, command.name).validate({ ...command, inputs: { ...command.inputs, delete: "true" } })).toThrow(/command:local:Command dean-orchestrator-migration: input delete is not in/);
     expect(() => handlerFor("docker:index/service:Service", "swarm")).toThrow(/does not support this resource type/);
   });
 });

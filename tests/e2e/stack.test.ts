@@ -34,9 +34,9 @@ const IMAGES = [...Object.values(SETTINGS.images), UPGRADE_IMAGE];
 /** How long the first deploy's containers may take to turn healthy: a bound against a hang, not a target. */
 const HEALTHY_WITHIN_MS = 180_000;
 
-const MIGRATION = "dean-e2e-orchestrator-migration";
-const PRE_UPGRADE = "dean-e2e-backup-pre-upgrade";
-const LOGOUT = "dean-e2e-orchestrator-logout-on-jwt-rotation";
+const MIGRATION = "dean-orchestrator-migration";
+const PRE_UPGRADE = "dean-backup-pre-upgrade";
+const LOGOUT = "dean-orchestrator-logout-on-jwt-rotation";
 const REPLICA = /^dean-e2e-orchestrator-\d+$/;
 const TRIALS = "/api/evolution/trials";
 
@@ -167,7 +167,7 @@ describeWithDocker("the DEAN stack on a real Docker engine", IMAGES, () => {
 
     const blocked = await applyChange({ nginx: { blockedIps: [client] } });
     // deleteBeforeReplace: the fixed-name, fixed-port nginx goes before its replacement starts.
-    expectBefore(steps(blocked, "dean-e2e-nginx-server", "delete"), steps(blocked, "dean-e2e-nginx-server", "replace"), () => stack.describe(blocked));
+    expectBefore(steps(blocked, "dean-nginx-server", "delete"), steps(blocked, "dean-nginx-server", "replace"), () => stack.describe(blocked));
     expect((await api.get("/health")).status).toBe(403);
     expect((await api.get(TRIALS)).status).toBe(403);
     expect((await api.plainGet("/health")).status).toBe(403);
@@ -188,7 +188,7 @@ describeWithDocker("the DEAN stack on a real Docker engine", IMAGES, () => {
   test("5. with 3 replicas requests reach all 3; with one stopped the API keeps answering", async () => {
     const scaled = await applyChange({ orchestrator: { replicas: 3 } });
     expect(steps(scaled, REPLICA).map((step) => `${step.operation} ${step.name}`).sort()).toEqual(["create dean-e2e-orchestrator-2", "create dean-e2e-orchestrator-3"]);
-    expect(steps(scaled, "dean-e2e-nginx-server")).toEqual([]);
+    expect(steps(scaled, "dean-nginx-server")).toEqual([]);
     const running = await replicas();
     expect(running).toHaveLength(3);
     expect([...(await replicasAnswering(3))].sort()).toEqual(running.map((replica) => replica.shortId).sort());
@@ -380,10 +380,10 @@ describeWithDocker("the DEAN stack on a real Docker engine", IMAGES, () => {
     test("rotating the database credential: ALTER ROLE, the old password is refused, the orchestrator is healthy with the new one", async () => {
       const oldPassword = connectionOf(stack).password;
       const rotation = await applyChange({ rotation: { database: 1 } });
-      expect(steps(rotation, "dean-e2e-postgres-app-role").map((step) => step.operation)).toEqual(["update"]);
+      expect(steps(rotation, "dean-postgres-app-role").map((step) => step.operation)).toEqual(["update"]);
       expect(steps(rotation, MIGRATION).map((step) => step.operation)).toEqual(["update"]);
       expect(steps(rotation, REPLICA, "replace")).toHaveLength(3);
-      expect(steps(rotation, /^dean-e2e-(postgres|redis)-server$/)).toEqual([]);
+      expect(steps(rotation, /^dean-(postgres|redis)-server$/)).toEqual([]);
 
       const newPassword = connectionOf(stack).password;
       expect(newPassword).not.toBe(oldPassword);

@@ -1,9 +1,11 @@
 import https from "node:https";
 import path from "node:path";
+import { Client } from "pg";
 import { removeInstanceObjects, remainingInstanceObjects } from "../e2e/harness/cleanup";
 import { missingPrerequisite } from "../e2e/harness/engine-check";
 import { describeWithPrerequisite } from "../support/prerequisites";
 import { waitFor } from "../support/wait";
+import { runCaptured } from "../integration/support/processes";
 import { EngineWorkspace, missingEngine } from "./support/workspace";
 
 /**
@@ -20,6 +22,11 @@ const STACK = "engine";
 const CONFIG = path.join(__dirname, "Pulumi.engine.yaml");
 const INSTANCE = "dean-engine";
 const HTTPS_PORT = 28443;
+const POSTGRES_PORT = 15434;
+const DATABASE = "dean_engine";
+/** The instance name test 9 changes to. */
+const RENAMED = "dean-engine-renamed";
+const DATA_VOLUMES = [`${INSTANCE}-backups`, `${INSTANCE}-pgdata`, `${INSTANCE}-redis-data`];
 const IMAGES = ["dean-local/orchestrator:1.0.0", "dean-local/postgres:15", "dean-local/redis:7", "dean-local/nginx:1.22"];
 
 interface PreviewStep {
@@ -58,17 +65,54 @@ async function plannedChanges(workspace: EngineWorkspace): Promise<string[]> {
   return (await plannedSteps(workspace)).sort();
 }
 
+interface PostgresConnection {
+  readonly user: string;
+  readonly password: string;
+  readonly superuser: string;
+  readonly superuserPassword: string;
+  readonly port: number;
+}
+
+function postgresConnection(outputs: Record<string, unknown>): PostgresConnection {
+  return (outputs.connection as { postgres: PostgresConnection }).postgres;
+}
+
+/** One value from psql as the superuser over the container's local socket. */
+async function psql(container: string, sql: string): Promise<string> {
+  const result = await runCaptured("docker", ["exec", "--user", "postgres", container, "psql", "--no-psqlrc", "-Atq", "-d", DATABASE, "-c", sql]);
+  if (result.code !== 0) throw new Error(`psql in ${container} exited with ${result.code}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** Whether `user` logs in with `password` over TCP on the published loopback port. */
+async function loginWorks(user: string, password: string): Promise<boolean> {
+  const client = new Client({ host: "127.0.0.1", port: POSTGRES_PORT, user, password, database: DATABASE, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch (error) {
+    if (/password authentication failed/.test(String(error))) return false;
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 describeWithPrerequisite("the program on the real Pulumi engine", missingEngine() ?? missingPrerequisite(IMAGES), () => {
   let workspace: EngineWorkspace;
+  let credentialsBeforeDestroy: PostgresConnection | undefined;
 
   beforeAll(async () => {
     await removeInstanceObjects(INSTANCE);
+    await removeInstanceObjects(RENAMED);
     workspace = await EngineWorkspace.create(STACK, CONFIG);
   });
 
   afterAll(async () => {
     await workspace?.dispose();
     await removeInstanceObjects(INSTANCE);
+    await removeInstanceObjects(RENAMED);
   });
 
   test("1. the first pulumi up deploys from nothing, and the API answers through nginx", async () => {
@@ -116,11 +160,11 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
     await workspace.setConfig("dean:images.orchestrator", "dean-local/orchestrator:1.0.1");
     const steps = await plannedSteps(workspace);
     expect([...steps].sort()).toEqual([
-      "replace dean-engine-backup-pre-upgrade",
-      "replace dean-engine-images-orchestrator",
+      "replace dean-backup-pre-upgrade",
       "replace dean-engine-orchestrator-1",
       "replace dean-engine-orchestrator-2",
-      "replace dean-engine-orchestrator-migration",
+      "replace dean-images-orchestrator",
+      "replace dean-orchestrator-migration",
     ]);
     const { stdout } = await workspace.up();
     // Create-first, as the engine ran it: each replacement replica is created (and healthy:
@@ -154,8 +198,57 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
   });
 
   test("7. pulumi destroy removes the containers and networks and keeps the data volumes", async () => {
+    await psql(`${INSTANCE}-postgres`, "CREATE TABLE kept_by_destroy (note text); INSERT INTO kept_by_destroy VALUES ('written before destroy')");
+    credentialsBeforeDestroy = postgresConnection(await workspace.outputs());
     await workspace.ok(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
     const left = await remainingInstanceObjects(INSTANCE);
-    expect(left).toEqual({ containers: [], networks: [], volumes: ["dean-engine-backups", "dean-engine-pgdata", "dean-engine-redis-data"] });
+    expect(left).toEqual({ containers: [], networks: [], volumes: DATA_VOLUMES });
+  });
+
+  test("8. pulumi up after destroy adopts the retained data: new credentials, the same database, healthy, then no changes", async () => {
+    const { stdout } = await workspace.up();
+    // The retained role and database were imported, not created (which would have failed).
+    expect(stdout).toMatch(/postgresql:index:Role dean-postgres-app-role imported/);
+    expect(stdout).toMatch(/postgresql:index:Database dean-postgres-database imported/);
+    expect(await healthyThroughNginx()).toMatchObject({ status: "healthy", version: "1.0.1" });
+    expect(await psql(`${INSTANCE}-postgres`, "SELECT note FROM kept_by_destroy")).toBe("written before destroy");
+
+    const now = postgresConnection(await workspace.outputs());
+    expect([now.password === credentialsBeforeDestroy?.password, now.superuserPassword === credentialsBeforeDestroy?.superuserPassword]).toEqual([false, false]);
+    // The server has the new passwords (the bootstrap set the superuser's, the provider the role's).
+    expect(await loginWorks(now.superuser, now.superuserPassword)).toBe(true);
+    expect(await loginWorks(now.user, now.password)).toBe(true);
+    expect(await loginWorks(now.user, credentialsBeforeDestroy?.password ?? "")).toBe(false);
+    await workspace.up(["--expect-no-changes"]);
+  });
+
+  test("9. changing dean:instanceName renames containers and networks in one update and keeps the data volumes", async () => {
+    await workspace.setConfig("dean:instanceName", RENAMED);
+    const planned = await plannedChanges(workspace);
+    // The data volumes and everything else without the name in it stay; the stateless replicas,
+    // whose logical names carry it, are created anew before the old ones go.
+    expect(planned.filter((step) => /-data$/.test(step))).toEqual([]);
+    // Commands whose text names a container re-run in place (the logout's update is a no-op:
+    // nobody is logged out by a rename); the bootstrap runs again for the new server.
+    expect(planned).toEqual([
+      `create ${RENAMED}-orchestrator-1`, `create ${RENAMED}-orchestrator-2`,
+      "replace dean-backup-job",
+      "replace dean-network-backend", "replace dean-network-frontend", "replace dean-network-host-access",
+      "replace dean-nginx-server", "replace dean-postgres-bootstrap", "replace dean-postgres-server", "replace dean-redis-server",
+      "update dean-backup-pre-upgrade", "update dean-orchestrator-logout-on-jwt-rotation", "update dean-orchestrator-migration",
+    ]);
+    await workspace.up();
+    expect(await healthyThroughNginx()).toMatchObject({ status: "healthy" });
+    expect(await psql(`${RENAMED}-postgres`, "SELECT note FROM kept_by_destroy")).toBe("written before destroy");
+    const containers = (await remainingInstanceObjects(RENAMED)).containers;
+    expect(containers.filter((container) => !container.includes("-orchestrator-"))).toEqual([`${RENAMED}-backup`, `${RENAMED}-nginx`, `${RENAMED}-postgres`, `${RENAMED}-redis`]);
+    expect(containers.filter((container) => container.includes("-orchestrator-"))).toEqual([
+      expect.stringMatching(new RegExp(`^${RENAMED}-orchestrator-1-[0-9a-f]{7}$`)),
+      expect.stringMatching(new RegExp(`^${RENAMED}-orchestrator-2-[0-9a-f]{7}$`)),
+    ]);
+    // The old replicas are gone (deleted after the new ones were up); the volumes keep the
+    // name and labels they were created with.
+    expect(await remainingInstanceObjects(INSTANCE)).toEqual({ containers: [], networks: [], volumes: DATA_VOLUMES });
+    await workspace.up(["--expect-no-changes"]);
   });
 });

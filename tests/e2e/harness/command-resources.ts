@@ -20,15 +20,17 @@ interface CommandInputs {
   readonly create: string;
   readonly update?: string;
   readonly environment: Record<string, string>;
+  /** Written to the command's standard input (the provider's `stdin`). */
+  readonly stdin?: string;
 }
 
 function commandInputs(registration: Registration): CommandInputs {
-  const inputs = InputReader.of(registration.type, registration.name, registration.inputs, ["create", "update", "environment", "triggers", "logging"]);
+  const inputs = InputReader.of(registration.type, registration.name, registration.inputs, ["create", "update", "environment", "stdin", "triggers", "logging"]);
   // Triggers are compared by the planner as a whole; logging only shapes Pulumi's own output.
   if (inputs.has("triggers") && !Array.isArray(inputs.raw("triggers"))) throw inputs.refuse("triggers", "must be a list");
   const logging = inputs.optionalString("logging");
   if (logging !== undefined && !["stdout", "stderr", "stdoutAndStderr", "none"].includes(logging)) throw inputs.refuse("logging", `is not a logging mode (got ${logging})`);
-  return { create: inputs.string("create"), update: inputs.optionalString("update"), environment: inputs.optionalStringMap("environment") };
+  return { create: inputs.string("create"), update: inputs.optionalString("update"), environment: inputs.optionalStringMap("environment"), stdin: inputs.optionalString("stdin") };
 }
 
 export interface CommandResult {
@@ -49,10 +51,14 @@ function trimOneNewline(text: string): string {
 const REAL_PIPES = 'set -o pipefail; { /bin/sh -c "$1" 2>&1 1>&3 3>&- | cat 1>&2 3>&-; } 3>&1 | cat';
 
 /** Runs one shell command; rejects with its exit status and stderr when it fails. */
-export function runShell(label: string, command: string, environment: Record<string, string>): Promise<CommandResult> {
+export function runShell(label: string, command: string, environment: Record<string, string>, stdin?: string): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout ends the shell and whatever it started.
-    const child = spawn("/bin/bash", ["-c", REAL_PIPES, "dean-e2e-command", command], { env: { ...process.env, ...environment }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("/bin/bash", ["-c", REAL_PIPES, "dean-e2e-command", command], { env: { ...process.env, ...environment }, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    // Without `stdin` the command reads end-of-file at once. One that exits without reading
+    // all of it closes the pipe early: not an error of ours.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(stdin ?? "");
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -80,7 +86,7 @@ export function runShell(label: string, command: string, environment: Record<str
 
 async function run(registration: Registration, command: string, extraEnvironment: Record<string, string>) {
   const inputs = commandInputs(registration);
-  const result = await runShell(registration.name, command, { ...inputs.environment, ...extraEnvironment });
+  const result = await runShell(registration.name, command, { ...inputs.environment, ...extraEnvironment }, inputs.stdin);
   return { outputs: { stdout: result.stdout, stderr: result.stderr }, physicalId: registration.name };
 }
 

@@ -117,7 +117,10 @@ export const roleHandler: ResourceHandler = {
   validate: (registration) => void roleAttributes(registration),
   create: async (registration, context) => {
     const role = roleAttributes(registration);
-    await withConnection(context, registration, async (client) => void (await client.query(`CREATE ROLE ${ident(role.name)} WITH ${role.attributes}`)));
+    // With `import` the role exists already (the bootstrap made it): the engine reads it and
+    // the provider's update sets the attributes the program declares.
+    const statement = registration.importId ? `ALTER ROLE ${ident(role.name)} WITH ${role.attributes}` : `CREATE ROLE ${ident(role.name)} WITH ${role.attributes}`;
+    await withConnection(context, registration, async (client) => void (await client.query(statement)));
     return { outputs: { name: role.name }, physicalId: role.name };
   },
   // A new password (or another attribute) is ALTER ROLE in place; the planner refuses a rename.
@@ -145,6 +148,15 @@ export const databaseHandler: ResourceHandler = {
   validate: (registration) => void databaseInputs(registration),
   create: async (registration, context) => {
     const database = databaseInputs(registration);
+    if (registration.importId) {
+      // Adopted as the engine imports: it must exist, with the declared owner.
+      await withConnection(context, registration, async (client) => {
+        const found = await client.query<{ owner: string }>("SELECT pg_catalog.pg_get_userbyid(datdba) AS owner FROM pg_catalog.pg_database WHERE datname = $1", [database.name]);
+        if (found.rows.length === 0) throw new Error(`${registration.name}: resource '${database.name}' does not exist`);
+        if (database.owner && found.rows[0]?.owner !== database.owner) await client.query(`ALTER DATABASE ${ident(database.name)} OWNER TO ${ident(database.owner)}`);
+      });
+      return { outputs: { name: database.name }, physicalId: database.name };
+    }
     const clauses = [
       database.owner ? `OWNER ${ident(database.owner)}` : "",
       database.encoding ? `ENCODING ${literal(database.encoding)}` : "",

@@ -15,8 +15,8 @@ export function e2eSettings(): StackConfig {
   return parseStackConfig(rawSettingsFromPulumiConfig(e2eConfig().values));
 }
 
-const TLS_COMMAND = "dean-e2e-nginx-tls-openssl";
-const JWT_SECRET = "dean-e2e-secrets-jwt";
+const TLS_COMMAND = "dean-nginx-tls-openssl";
+const JWT_SECRET = "dean-secrets-jwt";
 
 /** The HS256 key the replicas verify JWTs with (the generated secret in the harness state). */
 export function stackJwtKey(stack: E2eStack): string {

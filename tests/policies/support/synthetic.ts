@@ -19,6 +19,8 @@ export function declared(type: string, name: string, inputs: Record<string, unkn
     deleteBeforeReplace: false,
     deleteBeforeReplaceDefined: false,
     additionalSecretOutputs: [],
+    importId: "",
+    ignoreChanges: [],
     ...options,
   };
 }

@@ -93,6 +93,35 @@ describe("postgres", () => {
     expect(prod.container("postgres").inputs.volumes).toEqual([expect.objectContaining({ volumeName: "dean-pgdata", containerPath: "/var/lib/postgresql/data" })]);
   });
 
+  it("bootstraps over the container's socket with the superuser password on stdin, secret, before the provider connects", () => {
+    const bootstrap = prod.named("dean-postgres-bootstrap");
+    const password = String(prod.named("dean-secrets-postgres-superuser").state.result);
+    expect(bootstrap.inputs.create).toBe("docker exec -i --user postgres dean-postgres psql --no-psqlrc --quiet --username postgres --dbname postgres");
+    expect(bootstrap.secretInputPaths).toContain("stdin");
+    expect(String(bootstrap.inputs.stdin)).toContain(`ALTER ROLE "postgres" WITH PASSWORD '${password}';`);
+    expect(String(bootstrap.inputs.create)).not.toContain(password);
+    expect(bootstrap.dependencies).toContain(prod.container("postgres").urn);
+    expect(prod.named("dean-postgres-provider").dependencies).toContain(bootstrap.urn);
+  });
+
+  it("imports the role and the database under their configured names, after the bootstrap made sure they exist", () => {
+    const bootstrap = prod.named("dean-postgres-bootstrap");
+    expect(prod.named("dean-postgres-app-role")).toMatchObject({ importId: "dean", retainOnDelete: true });
+    expect(prod.named("dean-postgres-database")).toMatchObject({ importId: "dean_production", retainOnDelete: true });
+    for (const name of ["dean-postgres-app-role", "dean-postgres-database"]) expect(prod.named(name).dependencies).toContain(bootstrap.urn);
+    // Nothing else is adopted: the rest is created (and deleted) by the engine as usual.
+    expect(prod.resources.filter((resource) => resource.importId !== "").map((resource) => resource.name).sort()).toEqual(["dean-postgres-app-role", "dean-postgres-database"]);
+  });
+
+  it("keeps every data volume's first name and labels: no config change replaces one", () => {
+    // prod keeps its dumps in a host directory (dean:backup.hostPath), dev in a volume.
+    for (const [program, expected] of [[prod, ["dean-postgres-data", "dean-redis-data"]], [dev, ["dean-backup-data", "dean-postgres-data", "dean-redis-data"]]] as const) {
+      const volumes = program.ofType(VOLUME);
+      expect(volumes.map((volume) => volume.name).sort()).toEqual(expected);
+      for (const volume of volumes) expect([volume.name, [...volume.ignoreChanges].sort()]).toEqual([volume.name, ["labels", "name"]]);
+    }
+  });
+
   it("creates role, database, extension and grants through the explicit provider", () => {
     const provider = prod.named("dean-postgres-provider");
     // Provider inputs reach the engine as strings.
@@ -185,12 +214,14 @@ describe("orchestrator", () => {
   it("stops the replicas of an older JWT key before it removes the sessions, and does not change when scaling", async () => {
     const two = await runStack("dev", { orchestrator: { replicas: 2 }, rotation: { jwt: 4 } });
     const three = await runStack("dev", { orchestrator: { replicas: 3 }, rotation: { jwt: 4 } });
-    const logoutOf = (program: typeof two): string => String(program.named("dean-dev-orchestrator-logout-on-jwt-rotation").inputs.create);
+    const logoutOf = (program: typeof two): string => String(program.named("dean-orchestrator-logout-on-jwt-rotation").inputs.create);
     const script = logoutOf(two);
     expect(script).toContain("--filter label=dean.instance=dean-dev --filter label=dean.service=orchestrator --filter label=dean.jwt-rotation=4");
     expect(script.indexOf("docker stop")).toBeGreaterThan(-1);
     expect(script.indexOf("docker stop")).toBeLessThan(script.indexOf("unlink"));
     expect(logoutOf(three)).toBe(script);
+    // Only the trigger (a replacement) runs the script; an update of its text alone runs `true`.
+    expect(two.named("dean-orchestrator-logout-on-jwt-rotation").inputs).toMatchObject({ update: "true", triggers: [4] });
     for (const replica of two.containers("orchestrator")) {
       expect(replica.inputs.labels).toContainEqual({ label: "dean.jwt-rotation", value: "4" });
     }
@@ -216,7 +247,7 @@ describe("nginx", () => {
       expect(script).toContain(`${key}: ${file} is not a readable file on the Docker host`);
     }
     expect(check.inputs.environment).toEqual({ IMAGE: expect.any(String) as string });
-    expect(dev.ofType("command:local:Command").map((command) => command.name)).not.toContain("dean-dev-nginx-tls-files-check");
+    expect(dev.ofType("command:local:Command").map((command) => command.name)).not.toContain("dean-nginx-tls-files-check");
   });
 
   it("publishes 80 and 443 on the configured address", () => {
@@ -300,7 +331,7 @@ describe("backups", () => {
   it("without backups there is no job, no pre-upgrade backup, and migrations still run", async () => {
     const noBackups = await runStack("dev", { backup: { enabled: false } });
     expect(noBackups.containers("backup")).toEqual([]);
-    expect(noBackups.ofType(COMMAND).map((command) => command.name).sort()).toEqual(["dean-dev-nginx-tls-openssl", "dean-dev-orchestrator-logout-on-jwt-rotation", "dean-dev-orchestrator-migration"]);
+    expect(noBackups.ofType(COMMAND).map((command) => command.name).sort()).toEqual(["dean-nginx-tls-openssl", "dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration", "dean-postgres-bootstrap"]);
     expect(noBackups.output("lastPreUpgradeBackup")).toBe("none (backups are disabled)");
   });
 });

@@ -40,6 +40,16 @@ describe("resource counts and names", () => {
     expect(three.ofType(NETWORK).map((n) => n.inputs.name).sort()).toEqual(["dean-dev-backend", "dean-dev-frontend", "dean-dev-host-access"]);
   });
 
+  it("names every stateful resource independently of dean:instanceName; only the (stateless, autonamed) replicas carry it", async () => {
+    const renamed = await runStack("dev", { instanceName: "renamed-dean" });
+    const logical = (program: StackProgram) => program.resources.map((r) => `${r.type}::${r.name}`).sort();
+    const replicas = (program: StackProgram) => program.containers("orchestrator").map((r) => `${r.type}::${r.name}`);
+    expect(replicas(renamed)).toEqual([`${CONTAINER}::renamed-dean-orchestrator-1`]);
+    expect(logical(renamed).filter((name) => !replicas(renamed).includes(name))).toEqual(logical(one).filter((name) => !replicas(one).includes(name)));
+    expect(renamed.container("postgres").inputs.name).toBe("renamed-dean-postgres");
+    expect(one.container("postgres").inputs.name).toBe("dean-dev-postgres");
+  });
+
   it("registers components with dean:<module>:<Type> tokens, children parented", () => {
     const componentTypes = new Set(three.resources.filter((r) => !r.custom).map((r) => r.type));
     expect([...componentTypes].sort()).toEqual([
@@ -47,7 +57,7 @@ describe("resource counts and names", () => {
       "dean:images:Images", "dean:network:Network", "dean:ops:Backup", "dean:security:Secrets", "dean:stack:DeanStack",
     ]);
     const replica = three.named("dean-dev-orchestrator-2");
-    expect(replica.parent).toContain("dean:app:Orchestrator::dean-dev-orchestrator");
+    expect(replica.parent).toContain("dean:app:Orchestrator::dean-orchestrator");
   });
 });
 
