@@ -46,6 +46,21 @@ export function replicaResourceName(context: ContainerContext, index: number): s
   return `${context.instanceName}-orchestrator-${index}`;
 }
 
+/**
+ * The settings that bound a replica's database connections, as labels beside the environment.
+ * The environment holds secrets, and at a preview (first deploy, rotation) a value built from
+ * a password not generated yet is unknown; the Docker provider treats `envs` as a set, so the
+ * whole list is unknown then. The labels stay known, so the connection-budget policy decides
+ * on them before anything is deployed (and checks they match the environment once known).
+ */
+export function connectionBudgetLabels(settings: OrchestratorSettings): docker.types.input.ContainerLabel[] {
+  return [
+    { label: "dean.db-budget.workers", value: String(settings.workers) },
+    { label: "dean.db-budget.pool-size", value: String(settings.dbPoolSize) },
+    { label: "dean.db-budget.max-overflow", value: String(settings.dbMaxOverflow) },
+  ];
+}
+
 /** Plain (non-secret) environment of a replica, from config. */
 export function orchestratorSettingsEnv(settings: OrchestratorSettings): string[] {
   return [
@@ -119,6 +134,7 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
           { label: "dean.replica", value: String(index) },
           // Which JWT key it signs with: the logout below stops the replicas of an older one.
           { label: LABEL_JWT_ROTATION, value: String(args.jwtRotation) },
+          ...connectionBudgetLabels(settings),
         ],
         image: args.image,
         envs,

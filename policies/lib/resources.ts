@@ -1,3 +1,5 @@
+import { UnknownValueError } from "@pulumi/policy";
+
 /**
  * What the rules read of a resource, and the conventions of the DEAN program they rely on.
  * Policies never import program code (docs/architecture.md): everything here is read from the resource
@@ -22,6 +24,10 @@ export const LABEL = {
   backupRetentionDays: "dean.backup.retention-days",
   backupMinKeep: "dean.backup.min-keep",
   backupVerify: "dean.backup.verify",
+  /** On replicas, beside UVICORN_WORKERS, DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW. */
+  budgetWorkers: "dean.db-budget.workers",
+  budgetPoolSize: "dean.db-budget.pool-size",
+  budgetMaxOverflow: "dean.db-budget.max-overflow",
 } as const;
 
 /** `dean.environment` of a production stack. */
@@ -87,19 +93,62 @@ export interface EnvEntry {
   readonly value: string;
 }
 
-/** A container's `envs` (`NAME=value` strings). */
-export function containerEnv(props: Props): EnvEntry[] {
-  return asList(props.envs).flatMap((entry) => {
+/**
+ * A value, or undefined while the engine cannot know it: at a preview, what is computed from
+ * another resource's output that does not exist yet (a generated password, an image ID).
+ * @pulumi/policy throws on reading an unknown, and a rule that lets it throw does not run at
+ * all ("can't run policy ... during preview"); reading around it lets the rule decide on what
+ * is known. The engine analyzes each resource again with known inputs before it changes it.
+ */
+export function known<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UnknownValueError) return undefined;
+    throw error;
+  }
+}
+
+/** The known elements of a list property (an unknown list has none). */
+export function knownElements(props: Props, key: string): { readonly elements: unknown[]; readonly unknown: number } {
+  const list = known(() => props[key]);
+  if (list === undefined) return { elements: [], unknown: 1 };
+  const all = asList(list);
+  const elements: unknown[] = [];
+  let unknown = 0;
+  // Index by index: iterating the list as a whole would stop at its first unknown element.
+  for (let index = 0; index < all.length; index++) {
+    const element = known(() => all[index]);
+    if (element === undefined) unknown++;
+    else elements.push(element);
+  }
+  return { elements, unknown };
+}
+
+/** A container's known `envs` (`NAME=value` strings), and how many entries are not known yet. */
+export function containerEnvironment(props: Props): { readonly entries: EnvEntry[]; readonly unknown: number } {
+  const { elements, unknown } = knownElements(props, "envs");
+  const entries = elements.flatMap((entry) => {
     const text = asString(entry);
     if (text === undefined) return [];
     const equals = text.indexOf("=");
     return equals < 0 ? [{ name: text, value: "" }] : [{ name: text.slice(0, equals), value: text.slice(equals + 1) }];
   });
+  return { entries, unknown };
 }
 
-/** A local Command's `environment` map. */
+/** A container's known `envs` entries. */
+export function containerEnv(props: Props): EnvEntry[] {
+  return containerEnvironment(props).entries;
+}
+
+/** A local Command's `environment` map, the entries whose value is known. */
 export function commandEnv(props: Props): EnvEntry[] {
-  return Object.entries(asRecord(props.environment) ?? {}).map(([name, value]) => ({ name, value: asString(value) ?? "" }));
+  const environment = known(() => asRecord(props.environment)) ?? {};
+  return Object.keys(environment).flatMap((name) => {
+    const value = known(() => environment[name]);
+    return value === undefined ? [] : [{ name, value: asString(value) ?? "" }];
+  });
 }
 
 /** Containers of one `dean.service`. */

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { asList, containerEnv, containersOf, describe } from "../lib/resources";
+import { asList, containerEnvironment, containersOf, describe, LABEL, labelsOf } from "../lib/resources";
 import { configSchema, readSettings, type Settings } from "../lib/settings";
 
 const settings = {
@@ -40,17 +40,38 @@ interface ReplicaDemand {
 }
 
 const REPLICA_ENV = { workers: "UVICORN_WORKERS", pool: "DATABASE_POOL_SIZE", overflow: "DATABASE_MAX_OVERFLOW" } as const;
+const REPLICA_LABEL = { workers: LABEL.budgetWorkers, pool: LABEL.budgetPoolSize, overflow: LABEL.budgetMaxOverflow } as const;
+const MINIMUM = { workers: 1, pool: 1, overflow: 0 } as const;
 
+/**
+ * A replica's workers and pool sizes. The environment is what the service reads; it holds
+ * secrets too, and at a preview of a first deploy or a rotation it is not known yet (the Docker
+ * provider sends `envs` as one set), so the program repeats the three settings as labels,
+ * which are known: the budget is decided on them then, and they must match the environment
+ * whenever both are known.
+ */
 function replicaDemand(replica: PolicyResource): ReplicaDemand | string[] {
-  const env = new Map(containerEnv(replica.props).map(({ name, value }) => [name, value]));
-  const missing: string[] = [];
-  const read = (name: string, minimum: number): number => {
-    const text = env.get(name);
-    if (text === undefined || !/^\d+$/.test(text) || Number(text) < minimum) missing.push(`${name} is ${text === undefined ? "not set" : `\`${text}\``}`);
+  const environment = containerEnvironment(replica.props);
+  const env = new Map(environment.entries.map(({ name, value }) => [name, value]));
+  const labels = labelsOf(replica.props);
+  const problems: string[] = [];
+  const read = (key: keyof ReplicaDemand): number => {
+    const [name, label] = [REPLICA_ENV[key], REPLICA_LABEL[key]];
+    const fromEnv = env.get(name);
+    const fromLabel = labels[label];
+    if (fromEnv !== undefined && fromLabel !== undefined && fromEnv !== fromLabel) {
+      problems.push(`${name} is \`${fromEnv}\` but its label ${label} says \`${fromLabel}\``);
+    }
+    const text = fromEnv ?? fromLabel;
+    if (text === undefined) {
+      problems.push(environment.unknown > 0 ? `${name} is not known at preview and the label ${label} is missing` : `${name} is not set`);
+    } else if (!/^\d+$/.test(text) || Number(text) < MINIMUM[key]) {
+      problems.push(`${name} is \`${text}\``);
+    }
     return Number(text);
   };
-  const demand = { workers: read(REPLICA_ENV.workers, 1), pool: read(REPLICA_ENV.pool, 1), overflow: read(REPLICA_ENV.overflow, 0) };
-  return missing.length > 0 ? missing : demand;
+  const demand = { workers: read("workers"), pool: read("pool"), overflow: read("overflow") };
+  return problems.length > 0 ? problems : demand;
 }
 
 /** `3 replicas x 8 workers x (20 pool + 40 overflow) = 1440`, one term per distinct replica shape. */
@@ -89,7 +110,7 @@ export const connectionBudget: StackValidationPolicy = {
     for (const replica of containersOf(args.resources, "orchestrator")) {
       const demand = replicaDemand(replica);
       if (Array.isArray(demand)) {
-        reportViolation(`${describe(replica)}: its database connections cannot be bounded: ${demand.join(", ")}. Fix: set ${Object.values(REPLICA_ENV).join(", ")} to whole numbers (dean:orchestrator.workers, dbPoolSize, dbMaxOverflow).`, replica.urn);
+        reportViolation(`${describe(replica)}: its database connections cannot be bounded: ${demand.join(", ")}. Fix: set ${Object.values(REPLICA_ENV).join(", ")} to whole numbers (dean:orchestrator.workers, dbPoolSize, dbMaxOverflow), with the labels ${Object.values(REPLICA_LABEL).join(", ")} equal to them.`, replica.urn);
       } else {
         demands.push(demand);
       }

@@ -1,6 +1,6 @@
-import { type ResourceValidationPolicy, type StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
-  asString, COMMAND, commandEnv, CONTAINER, containerEnv, describe, type EnvEntry, type Props, type ResourceView,
+  asString, COMMAND, commandEnv, CONTAINER, containerEnv, describe, type EnvEntry, known, type Props, type ResourceView,
 } from "../lib/resources";
 import { configSchema, readSettings, type Settings } from "../lib/settings";
 
@@ -75,7 +75,9 @@ function environmentOf(resource: Pick<ResourceView, "type" | "props">): { proper
 
 /** `-e NAME=value` / `--env NAME=value` in a command line: visible to anyone running `ps`. */
 function commandLineCredentials(props: Props, namePattern: RegExp): string[] {
-  const lines = ["create", "update", "delete"].map((key) => asString(props[key]) ?? "");
+  // An unknown command line is built from other resources' outputs, not typed-in credentials;
+  // the engine checks it again, known, before it runs.
+  const lines = ["create", "update", "delete"].map((key) => known(() => asString(props[key])) ?? "");
   const flags = /(?:^|\s)(?:-e|--env)(?:\s+|=)([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g;
   return lines.flatMap((line) => [...line.matchAll(flags)]
     .filter(([, name, value]) => namePattern.test(name) || urlPassword(value) !== undefined)
@@ -118,21 +120,6 @@ export const credentialsDeclaredSecret: ResourceValidationPolicy = {
     }
   },
 };
-
-/**
- * A value, or undefined while the engine cannot know it (a preview, before the resource it is
- * computed from exists). @pulumi/policy throws on reading an unknown; reading around it lets the
- * rule decide on what is known instead of not running at all: an unknown credential is computed
- * from another resource's output, so it is no literal, while a known one is still checked.
- */
-function known<T>(read: () => T): T | undefined {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof UnknownValueError) return undefined;
-    throw error;
-  }
-}
 
 /** Every string output of the generator resources: what a generated credential must equal. */
 function generatedValues(resources: readonly ResourceView[], generatorTypes: readonly string[]): Set<string> {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { asList, asNumber, asRecord, asString, COMMAND, CONTAINER, describe, serviceOf } from "../lib/resources";
+import { asList, asNumber, asRecord, asString, COMMAND, CONTAINER, describe, known, serviceOf } from "../lib/resources";
 import { configSchema, readSettings, type Settings } from "../lib/settings";
 
 const settings = {
@@ -55,7 +55,7 @@ export const containerHardening: ResourceValidationPolicy = {
       const advice = containerAdvice(args.props, writableRootFsServices);
       if (advice.length > 0) reportViolation(`${describe(args)} could also run with ${advice.join(", ")}.`);
     } else if (args.type === COMMAND) {
-      const advice = dockerRunAdvice(asString(args.props.create) ?? "");
+      const advice = dockerRunAdvice(known(() => asString(args.props.create)) ?? "");
       if (advice.length > 0) reportViolation(`${describe(args)} starts a container with \`docker run\` without ${advice.join(", ")}.`);
     }
   },

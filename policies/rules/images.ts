@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isImageId, unpinnedReason } from "../lib/image-ref";
-import { asString, CONTAINER, describe, REMOTE_IMAGE, serviceOf } from "../lib/resources";
+import { asString, CONTAINER, describe, known, REMOTE_IMAGE, serviceOf } from "../lib/resources";
 import { configSchema, readSettings, type Settings } from "../lib/settings";
 
 const settings = {
@@ -20,7 +20,9 @@ export const pinnedImages: ResourceValidationPolicy = {
   remediationSteps: "Pin the reference in dean:images.<service>, e.g. postgres:15.10-bookworm or postgres@sha256:<digest>.",
   validateResource: (args, reportViolation) => {
     // RemoteImage carries the reference; containers use the resolved image ID unless they name an image directly.
-    const reference = args.type === REMOTE_IMAGE ? asString(args.props.name) : args.type === CONTAINER ? asString(args.props.image) : undefined;
+    // A container's image not known at preview is the ID of an image resource not pulled yet,
+    // and that resource's reference is checked here by itself.
+    const reference = known(() => (args.type === REMOTE_IMAGE ? asString(args.props.name) : args.type === CONTAINER ? asString(args.props.image) : undefined));
     if (reference === undefined || isImageId(reference)) return;
     const { requireDigest } = readSettings(settings, args.getConfig());
     const reason = unpinnedReason(reference, requireDigest);

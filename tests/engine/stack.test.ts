@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { Client } from "pg";
@@ -113,6 +114,20 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
     await workspace?.dispose();
     await removeInstanceObjects(INSTANCE);
     await removeInstanceObjects(RENAMED);
+  });
+
+  test("0. the first preview runs every rule of the pack on what is known, and a mandatory one refuses before anything exists", async () => {
+    // Generated passwords, what is built from them and the image IDs are unknown here.
+    const passed = await workspace.ok(["preview", "--policy-pack", "policies", "--stack", STACK]);
+    expect(`${passed.stdout}${passed.stderr}`).toMatch(/dean-policies@v0\.1\.0/);
+    expect(`${passed.stdout}${passed.stderr}`).not.toMatch(/can't run policy/);
+    // A policy setting stricter than the program's own check: only the pack can refuse it.
+    const tight = path.join(workspace.dir, "tight-budget.json");
+    writeFileSync(tight, JSON.stringify({ "connection-budget": { adminReserve: 100 } }));
+    const refused = await workspace.pulumi(["preview", "--policy-pack", "policies", "--policy-pack-config", tight, "--stack", STACK]);
+    expect(refused.code).not.toBe(0);
+    expect(`${refused.stdout}${refused.stderr}`).toMatch(/\[mandatory\].*connection-budget[\s\S]*connection budget exceeded: 1 replica x 1 worker x \(2 pool \+ 1 overflow\) = 3/);
+    expect(await remainingInstanceObjects(INSTANCE)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 
   test("1. the first pulumi up deploys from nothing, and the API answers through nginx", async () => {

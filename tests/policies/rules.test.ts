@@ -3,7 +3,7 @@ import type { PolicyRun } from "../../tools/policy-engine";
 import type { PolicyPackHost } from "../../tools/policy-pack-host";
 import { runStack } from "../unit/program/harness";
 import {
-  COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, service, setEnv, setLabel, setProp, VOLUME,
+  BUDGET_LABELS, COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, service, setEnv, setLabel, setProp, VOLUME,
   withoutBackups, withoutLimits, withoutRateLimit, withPools, withReplicas,
 } from "./support/mutations";
 import { added, check, mandatory, ofPolicy, startTestPack, where } from "./support/pack";
@@ -33,6 +33,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await pack?.close();
 });
+
+// The engine's marker for a value it cannot know before the update (KeepUnknowns).
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * What the engine cannot know at a stack's first preview: the generated passwords, every
+ * input the program sent as a secret built from them (a container's `envs`, which the Docker
+ * provider checks as one set, a command's `environment`), and the IDs of images not pulled yet.
+ */
+function firstPreview(resources: readonly DeclaredResource[]): DeclaredResource[] {
+  const generators = mutate(resources, ofType("random:index/randomPassword:RandomPassword"), (d) => {
+    for (const key of ["result", "bcryptHash"]) setProp(d, key, UNKNOWN);
+  });
+  const secrets = mutate(generators, (resource) => resource.secretInputPaths.includes("envs") || resource.secretInputPaths.includes("environment"), (d) => {
+    for (const key of ["envs", "environment"]) if (d.secretInputPaths.includes(key)) setProp(d, key, UNKNOWN);
+  });
+  return mutate(secrets, ofType(CONTAINER), (d) => setProp(d, "image", UNKNOWN));
+}
 
 describe("the shipped stacks", () => {
   test("dev and prod, as the program declares them, pass every mandatory policy; only advisory hardening is reported", async () => {
@@ -229,7 +247,10 @@ const ruleCases: Case[] = [
   },
   {
     policy: "connection-budget", change: "a replica whose pool size is unknown",
-    mutation: (r) => replace(r, "dean-orchestrator-2", (d) => setProp(d, "envs", (d.inputs.envs as string[]).filter((e) => !e.startsWith("DATABASE_POOL_SIZE=")))),
+    mutation: (r) => replace(r, "dean-orchestrator-2", (d) => {
+      setProp(d, "envs", (d.inputs.envs as string[]).filter((e) => !e.startsWith("DATABASE_POOL_SIZE=")));
+      setLabel(d, "dean.db-budget.pool-size", undefined);
+    }),
     caught: ["connection-budget @ dean-orchestrator-2"], message: /cannot be bounded: DATABASE_POOL_SIZE is not set/,
   },
   {
@@ -281,20 +302,37 @@ describe("rules that depend on the stack", () => {
     expect(where(mandatory(await check(pack, devVariant, { stack: "dev" })))).toEqual([]);
   });
 
-  test("at preview, with generated secrets and what is built from them still unknown, credentials-generated still decides", async () => {
-    // The engine's marker for a value it cannot know before the update (KeepUnknowns).
-    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const generators = mutate(prod, ofType("random:index/randomPassword:RandomPassword"), (d) => {
-      for (const key of ["result", "bcryptHash"]) setProp(d, key, UNKNOWN);
-    });
-    const preview = mutate(generators, (resource) => resource.secretInputPaths.includes("envs") || resource.secretInputPaths.includes("environment"), (d) => {
-      for (const key of ["envs", "environment"]) if (key in d.inputs) setProp(d, key, UNKNOWN);
-    });
+  test("at the first preview, with generated secrets, what is built from them and image IDs unknown, the rules still decide", async () => {
+    const preview = firstPreview(prod);
     const run = await check(pack, preview);
-    expect(ofPolicy(run, "credentials-generated")).toEqual([]);
+    expect(where(mandatory(run))).toEqual([]);
+    // The budget is computed from the plain entries beside the unknown secret ones, and refused.
+    const overBudget = ofPolicy(await check(pack, firstPreview(withReplicas(prod, 4))), "connection-budget");
+    expect(overBudget.map((diagnostic) => diagnostic.message)).toEqual([expect.stringContaining("4 replicas x 8 workers x (5 pool + 2 overflow) = 224")]);
+    // An unpinned reference is known at preview (the RemoteImage's name), and refused.
+    const unpinned = mutate(preview, named("dean-images-redis"), (d) => setProp(d, "name", "redis:latest"));
+    expect(where(ofPolicy(await check(pack, unpinned), "pinned-images"))).toEqual(["pinned-images @ dean-images-redis"]);
     // A literal is known at preview too, and is still caught.
     const literal = mutate(preview, service("redis"), (d) => setProp(d, "envs", ["REDISCLI_AUTH=typed-in-by-hand-1234"]));
     expect(where(ofPolicy(await check(pack, literal), "credentials-generated"))).toEqual(["credentials-generated @ dean-redis-server"]);
+  });
+
+  test("a budget whose settings are neither known nor labelled at preview is refused, saying why", async () => {
+    const unlabelled = mutate(firstPreview(prod), named("dean-orchestrator-1"), (d) => {
+      for (const label of Object.values(BUDGET_LABELS)) setLabel(d, label, undefined);
+    });
+    const budget = ofPolicy(await check(pack, unlabelled), "connection-budget");
+    expect(budget.map((diagnostic) => diagnostic.message)).toEqual([
+      expect.stringContaining("UVICORN_WORKERS is not known at preview and the label dean.db-budget.workers is missing"),
+    ]);
+  });
+
+  test("budget labels that disagree with the environment are refused: the service reads the environment", async () => {
+    const lying = mutate(prod, named("dean-orchestrator-1"), (d) => setLabel(d, "dean.db-budget.pool-size", "1"));
+    const budget = ofPolicy(await check(pack, lying), "connection-budget");
+    expect(budget.map((diagnostic) => diagnostic.message)).toEqual([
+      expect.stringContaining("DATABASE_POOL_SIZE is `5` but its label dean.db-budget.pool-size says `1`"),
+    ]);
   });
 
   test("the secrets of a plain-text password never appear in a message", async () => {

@@ -92,9 +92,20 @@ export function withReplicas(resources: readonly DeclaredResource[], count: numb
 }
 
 /** Pool settings of every replica, e.g. the runbook's 8 workers x (20 + 40). */
+/** The labels the program repeats the connection-budget settings in (components/orchestrator.ts). */
+export const BUDGET_LABELS: Readonly<Record<string, string>> = {
+  UVICORN_WORKERS: "dean.db-budget.workers",
+  DATABASE_POOL_SIZE: "dean.db-budget.pool-size",
+  DATABASE_MAX_OVERFLOW: "dean.db-budget.max-overflow",
+};
+
+/** Replicas with other pool settings, as the program declares them: the environment and its labels. */
 export function withPools(resources: readonly DeclaredResource[], env: Record<string, string>): DeclaredResource[] {
   return mutate(resources, service("orchestrator"), (draft) => {
-    for (const [name, value] of Object.entries(env)) setEnv(draft, name, value);
+    for (const [name, value] of Object.entries(env)) {
+      setEnv(draft, name, value);
+      if (BUDGET_LABELS[name]) setLabel(draft, BUDGET_LABELS[name], value);
+    }
   });
 }
 

@@ -176,6 +176,10 @@ describe("orchestrator", () => {
       expect(env.REDIS_URL).toBe(`redis://:${String(prod.named("dean-secrets-redis").state.result)}@redis:6379/0`);
       expect(env.JWT_SECRET_KEY).toBe(prod.named("dean-secrets-jwt").state.result);
       expect(replica.secretInputPaths).toContain("envs");
+      // Repeated as labels, known at a preview where the secret environment is not.
+      expect(labelsOf(replica)).toMatchObject({
+        "dean.db-budget.workers": env.UVICORN_WORKERS, "dean.db-budget.pool-size": env.DATABASE_POOL_SIZE, "dean.db-budget.max-overflow": env.DATABASE_MAX_OVERFLOW,
+      });
     }
   });
 
