@@ -22,8 +22,8 @@ module.exports = {
     tier("integration"),
     tier("e2e"),
     tier("engine"),
-    // Not a test tier: benchmarks 2-5 (bench/stack.bench.ts) need the deploy harness's isolated
-    // module registries, so `npm run bench` runs them through jest. The project exists only when
+    // Not a test tier: benchmarks 2-5 (bench/stack.bench.ts), which `npm run bench` runs through
+    // jest (the TypeScript transform and timeouts of the tiers). The project exists only when
     // bench/main.ts starts jest (it sets DEAN_BENCH_STACK_OUT), so a bare `npx jest` never starts
     // a 25-minute benchmark.
     ...(process.env.DEAN_BENCH_STACK_OUT

@@ -30,7 +30,7 @@ function machineSection(results: BenchResults): string {
     "",
     table(["CPU", "cores", "memory", "OS", "kernel", "Node.js", "Docker engine"], rows),
     "",
-    "Every container runs on the same 2-core machine as the load generator and the deploy harness, so the figures include that contention; they compare paths and configurations on one machine, they are not capacity figures for production hardware.",
+    "Every container runs on the same 2-core machine as the load generator and the Pulumi engine, so the figures include that contention; they compare paths and configurations on one machine, they are not capacity figures for production hardware.",
   ].join("\n");
 }
 

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
-import { removeInstanceObjects } from "../tests/e2e/harness/cleanup";
-import { E2eStack } from "../tests/e2e/harness/deploy";
-import { missingPrerequisite } from "../tests/e2e/harness/engine-check";
-import { e2eInstanceName } from "../tests/e2e/harness/stack-config";
-import { e2eSettings } from "../tests/e2e/support/stack-access";
+import { removeInstanceObjects } from "../tools/stack-driver/cleanup";
+import { EngineStack } from "../tools/stack-driver/engine-stack";
+import { missingPrerequisite } from "../tools/stack-driver/prerequisites";
+import { E2E_CONFIG_FILE, E2E_STACK, e2eInstanceName } from "../tools/stack-driver/stack-config";
+import { e2eSettings } from "../tools/stack-driver/stack-access";
 import { machineInfo } from "./machine";
 import type { BenchmarkName, Section, StackSections } from "./results";
 import { measureAvailability } from "./stack/availability";
@@ -14,9 +14,8 @@ import { measureRateLimit } from "./stack/rate-limit";
 import { readStackOptions } from "./stack-options";
 
 /**
- * Benchmarks 2-5 on the e2e stack. They run under jest only because the deploy harness
- * evaluates the program once per deploy in an isolated module registry (jest.isolateModulesAsync);
- * started by bench/main.ts (`npm run bench`), which writes the report. Each finished section is
+ * Benchmarks 2-5 on the e2e stack, deployed and changed by real `pulumi up`. They run as the
+ * `bench` jest project, started by bench/main.ts (`npm run bench`), which writes the report. Each finished section is
  * written to DEAN_BENCH_STACK_OUT at once, so a later failure loses nothing already measured.
  */
 
@@ -41,9 +40,12 @@ test("stack benchmarks", async () => {
   const save = (): void => fs.writeFileSync(options.outFile, `${JSON.stringify(sections, null, 2)}\n`);
 
   await removeInstanceObjects(INSTANCE);
+  // The real engine (engine/build.sh), as `pulumi up` deploys for users: a private project and
+  // file backend, removed at the end with everything the stack created.
+  const stack = await EngineStack.create(E2E_STACK, E2E_CONFIG_FILE);
   try {
-    progress("deploying the bench stack (e2e config, rate limit lifted, replica 1 on 127.0.0.1)");
-    const stack = await E2eStack.up(BENCH_OVERRIDES);
+    progress("deploying the bench stack with pulumi up (e2e config, rate limit lifted, replica 1 on 127.0.0.1)");
+    await stack.update(BENCH_OVERRIDES);
     sections.proxy = await measured("proxy", () => measureProxyOverhead(stack, options.runs));
     save();
     sections.availability = await measured("availability", () => measureAvailability(stack, options.runs));
@@ -57,6 +59,7 @@ test("stack benchmarks", async () => {
     sections.backup = await measured("backup", () => measureBackupCost(stack, options.runs, options.databaseMiB));
     save();
   } finally {
+    await stack.dispose();
     await removeInstanceObjects(INSTANCE);
   }
 });

@@ -17,7 +17,7 @@ export const LABEL_SERVICE = "dean.service";
 export const LABEL_MANAGED_BY = "dean.managed-by";
 export const LABEL_ENVIRONMENT = "dean.environment";
 
-/** Labels that let operators and the test harness find every object of a stack. */
+/** Labels that let operators, dean-ops and the tests find every object of a stack. */
 export function labels(context: ContainerContext, service: string): docker.types.input.ContainerLabel[] {
   return [
     { label: LABEL_INSTANCE, value: context.instanceName },

@@ -6,8 +6,8 @@ import type { PulumiConfigMap } from "./stack-config-file";
 /**
  * Evaluates the Pulumi program under Pulumi's mock runtime and records every resource it
  * declares: inputs, which inputs were sent as secrets, options and dependencies. Used by the
- * unit tests, the offline policy check and the e2e deploy harness: a fast gate that needs no
- * Pulumi engine (docs/architecture.md, "Testing tiers").
+ * unit tests and the offline policy check: a fast gate that needs no Pulumi engine
+ * (docs/architecture.md, "Testing tiers").
  */
 
 /** One resource as the program registered it. */
@@ -61,12 +61,6 @@ export interface EvaluateOptions {
   readonly projectDir: string;
   readonly stack: string;
   readonly config: PulumiConfigMap;
-  /**
-   * Computed outputs for a resource, on top of the fake defaults below. It may be async: the
-   * e2e harness creates the resource for real here. The SDK resolves a resource's inputs and
-   * its dependsOn resources before registering it, so this runs in dependency order.
-   */
-  readonly computedState?: (resource: MockedResource) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
 }
 
 /** What a mock sees of a resource registration. */
@@ -75,9 +69,6 @@ export interface MockedResourceArgs {
   readonly name: string;
   readonly inputs: Record<string, unknown>;
 }
-
-/** A registration as the computedState hook sees it: inputs, options and dependencies. */
-export type MockedResource = MockedResourceArgs & Omit<DeclaredResource, "state">;
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -156,10 +147,8 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
           const key = `${args.type}::${args.name}`;
           const registration = registrations.get(key);
           if (!registration) throw new Error(`${key} was not seen by the monitor`);
-          const urn = urnOf(registration.parent, registration.type, registration.name, options.stack);
           try {
-            const computed = options.computedState ? await options.computedState({ ...registration, urn }) : undefined;
-            const state = { ...args.inputs, ...defaultComputedState(args), ...(computed ?? {}) };
+            const state = { ...args.inputs, ...defaultComputedState(args) };
             states.set(key, state);
             return { id: `${args.name}-id`, state };
           } catch (error) {

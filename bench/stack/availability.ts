@@ -1,9 +1,9 @@
 import { UPSTREAM_CONNECT_TIMEOUT_SECONDS, UPSTREAM_DNS_CACHE_SECONDS } from "../../components/render/nginx-conf";
-import type { E2eStack } from "../../tests/e2e/harness/deploy";
-import { docker } from "../../tests/e2e/harness/docker-client";
-import { e2eInstanceName } from "../../tests/e2e/harness/stack-config";
-import { serviceContainers, waitForHealth } from "../../tests/e2e/support/containers";
-import { sleep } from "../../tests/support/wait";
+import type { EngineStack } from "../../tools/stack-driver/engine-stack";
+import { docker } from "../../tools/stack-driver/docker-client";
+import { e2eInstanceName } from "../../tools/stack-driver/stack-config";
+import { serviceContainers, waitForHealth } from "../../tools/stack-driver/containers";
+import { sleep } from "../../tools/stack-driver/wait";
 import { answered, failedRequests, runLoad } from "../load";
 import type { AvailabilityPhase, AvailabilityPhaseName, AvailabilityResult, AvailabilityRun } from "../results";
 import { authorization, benchConfig, NGINX_TRIALS_URL, progress } from "./bench-stack";
@@ -29,7 +29,7 @@ const TAIL_MS = 5000;
 const MAX_PHASE_SECONDS = 240;
 const HEALTHY_WITHIN_MS = 120_000;
 
-async function underLoad(stack: E2eStack, phase: AvailabilityPhaseName, change: () => Promise<void>): Promise<AvailabilityPhase> {
+async function underLoad(stack: EngineStack, phase: AvailabilityPhaseName, change: () => Promise<void>): Promise<AvailabilityPhase> {
   let stopLoad: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     stopLoad = resolve;
@@ -75,7 +75,7 @@ async function restartOneReplica(): Promise<void> {
 }
 
 /** Expects the stack at 1 replica (BENCH_OVERRIDES) and leaves it there. */
-export async function measureAvailability(stack: E2eStack, runs: number): Promise<AvailabilityResult> {
+export async function measureAvailability(stack: EngineStack, runs: number): Promise<AvailabilityResult> {
   const results: AvailabilityRun[] = [];
   for (let run = 1; run <= runs; run++) {
     // The deny rule the previous run's nginx change left in place: replica changes keep it.

@@ -1,8 +1,8 @@
 import { Client } from "pg";
-import type { E2eStack } from "../../tests/e2e/harness/deploy";
-import { execIn, execOk } from "../../tests/e2e/harness/docker-exec";
-import { Backups } from "../../tests/e2e/support/backups";
-import { connectionOf, superuserCredentials } from "../../tests/e2e/support/postgres";
+import type { EngineStack } from "../../tools/stack-driver/engine-stack";
+import { execIn, execOk } from "../../tools/stack-driver/docker-exec";
+import { Backups } from "../../tools/stack-driver/backups";
+import { connectionOf, superuserCredentials } from "../../tools/stack-driver/postgres";
 import type { BackupResult, BackupRun } from "../results";
 import { progress } from "./bench-stack";
 
@@ -32,7 +32,7 @@ const INSERT_ROWS = `INSERT INTO bench_payload
   FROM generate_series($1::bigint, $2::bigint) AS g`;
 
 /** Fills the application database with bench_payload rows until it holds at least `targetBytes`. */
-async function fillDatabase(stack: E2eStack, targetBytes: number): Promise<{ databaseBytes: number; rows: number }> {
+async function fillDatabase(stack: EngineStack, targetBytes: number): Promise<{ databaseBytes: number; rows: number }> {
   const connection = connectionOf(stack);
   const client = new Client({ host: "127.0.0.1", port: connection.port, ...superuserCredentials(stack, connection.database), ssl: false, statement_timeout: OPERATION_TIMEOUT_MS });
   await client.connect();
@@ -83,7 +83,7 @@ async function jobDump(backups: Backups, label: string): Promise<{ seconds: numb
   return { seconds: job.seconds, bytes, verifySeconds: verify.seconds };
 }
 
-export async function measureBackupCost(stack: E2eStack, runs: number, targetMiB: number): Promise<BackupResult> {
+export async function measureBackupCost(stack: EngineStack, runs: number, targetMiB: number): Promise<BackupResult> {
   progress(`backup cost: filling the database to ${targetMiB} MiB`);
   const filled = await fillDatabase(stack, targetMiB * 2 ** 20);
   progress(`backup cost: ${(filled.databaseBytes / 2 ** 20).toFixed(0)} MiB in ${filled.rows} rows`);

@@ -1,7 +1,7 @@
-import type { E2eStack } from "../../tests/e2e/harness/deploy";
-import { shortLivedToken } from "../../tests/e2e/harness/jwt";
-import { type ConfigOverrides, deepMerge } from "../../tests/e2e/harness/stack-config";
-import { e2eSettings, stackJwtKey } from "../../tests/e2e/support/stack-access";
+import type { EngineStack } from "../../tools/stack-driver/engine-stack";
+import { shortLivedToken } from "../../tools/stack-driver/jwt";
+import { type ConfigOverrides, deepMerge } from "../../tools/stack-driver/stack-config";
+import { e2eSettings, stackJwtKey } from "../../tools/stack-driver/stack-access";
 
 /**
  * The benchmark stack: the e2e stack (tests/e2e/Pulumi.e2e.yaml, instance dean-e2e, every port
@@ -42,7 +42,7 @@ export const BENCH_OVERRIDES: ConfigOverrides = {
   backup: { interval: "24h", resources: { cpus: 1.5, memoryMiB: 512, reservedCpus: 0.1, reservedMemoryMiB: 64 } },
 };
 
-/** BENCH_OVERRIDES plus a change (the harness takes the whole set of overrides each update). */
+/** BENCH_OVERRIDES plus a change (each update takes the whole set of overrides). */
 export function benchConfig(change: ConfigOverrides = {}): ConfigOverrides {
   return deepMerge(BENCH_OVERRIDES, change) as ConfigOverrides;
 }
@@ -51,7 +51,7 @@ export const NGINX_TRIALS_URL = `https://127.0.0.1:${e2eSettings().nginx.httpsPo
 export const DIRECT_TRIALS_URL = `http://127.0.0.1:${DIRECT_PORT}${TRIALS_PATH}`;
 
 /** An Authorization header the orchestrator accepts: HS256 with the stack's generated key. */
-export function authorization(stack: E2eStack): Record<string, string> {
+export function authorization(stack: EngineStack): Record<string, string> {
   return { authorization: `Bearer ${shortLivedToken("bench", stackJwtKey(stack), 3 * 3600)}` };
 }
 

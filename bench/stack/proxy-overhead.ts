@@ -1,4 +1,4 @@
-import type { E2eStack } from "../../tests/e2e/harness/deploy";
+import type { EngineStack } from "../../tools/stack-driver/engine-stack";
 import { runLoad, type LoadResult } from "../load";
 import type { ProxyPath, ProxyResult, ProxyRun } from "../results";
 import { type LatencyFigures, latencyFigures } from "../stats";
@@ -43,7 +43,7 @@ function rotated(run: number): ProxyPath[] {
   return [...ORDER.slice(shift), ...ORDER.slice(0, shift)];
 }
 
-export async function measureProxyOverhead(stack: E2eStack, runs: number): Promise<ProxyResult> {
+export async function measureProxyOverhead(stack: EngineStack, runs: number): Promise<ProxyResult> {
   const headers = authorization(stack);
   // Warm every path (TLS session, Python imports, Postgres plans) before anything is recorded.
   for (const path of ORDER) await measure(path, headers, WARM_UP_SECONDS);

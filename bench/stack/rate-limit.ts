@@ -1,5 +1,5 @@
-import type { E2eStack } from "../../tests/e2e/harness/deploy";
-import { sleep } from "../../tests/support/wait";
+import type { EngineStack } from "../../tools/stack-driver/engine-stack";
+import { sleep } from "../../tools/stack-driver/wait";
 import { answered, runLoad } from "../load";
 import type { RateLimitResult, RateLimitRun } from "../results";
 import { authorization, MEASURED_LIMIT, NGINX_TRIALS_URL, progress } from "./bench-stack";
@@ -23,7 +23,7 @@ function drainMs(limit: { ratePerSecond: number; burst: number }): number {
   return Math.ceil(((limit.burst + 1) / limit.ratePerSecond) * 1000) + 2000;
 }
 
-export async function measureRateLimit(stack: E2eStack, runs: number): Promise<RateLimitResult> {
+export async function measureRateLimit(stack: EngineStack, runs: number): Promise<RateLimitResult> {
   const limit = MEASURED_LIMIT;
   const expected = expectedAdmitted(limit, SECONDS);
   const headers = authorization(stack);

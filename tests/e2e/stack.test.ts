@@ -1,28 +1,31 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import type * as https from "node:https";
-import { removeInstanceObjects, remainingInstanceObjects } from "./harness/cleanup";
-import { waitHealthy } from "./harness/container-health";
-import { E2eStack } from "./harness/deploy";
-import type { DeployStep } from "./harness/deploy-log";
-import { docker } from "./harness/docker-client";
-import { execOk } from "./harness/docker-exec";
-import { describeWithDocker } from "./harness/engine-check";
-import { header, jsonBody } from "./harness/http";
-import { shortLivedToken, signHs256 } from "./harness/jwt";
-import { type ConfigOverrides, deepMerge, e2eInstanceName } from "./harness/stack-config";
+import { removeInstanceObjects, remainingInstanceObjects } from "../../tools/stack-driver/cleanup";
+import { waitHealthy } from "../../tools/stack-driver/container-health";
+import { EngineStack } from "../../tools/stack-driver/engine-stack";
+import type { DeployStep } from "../../tools/stack-driver/deploy-log";
+import { docker } from "../../tools/stack-driver/docker-client";
+import { execOk } from "../../tools/stack-driver/docker-exec";
+import { missingPrerequisite } from "../../tools/stack-driver/prerequisites";
+import { missingEngine } from "../../tools/stack-driver/workspace";
+import { describeWithPrerequisite } from "../support/prerequisites";
+import { header, jsonBody } from "../../tools/stack-driver/http";
+import { shortLivedToken, signHs256 } from "../../tools/stack-driver/jwt";
+import { type ConfigOverrides, deepMerge, E2E_CONFIG_FILE, E2E_STACK, e2eInstanceName } from "../../tools/stack-driver/stack-config";
 import { expectZoneAdmitted, timed } from "../support/rate-limit";
-import { sleep, waitFor } from "../support/wait";
-import { Backups, type Dump } from "./support/backups";
-import { containerEnv, serviceContainers, waitForHealth } from "./support/containers";
+import { sleep, waitFor } from "../../tools/stack-driver/wait";
+import { Backups, type Dump } from "../../tools/stack-driver/backups";
+import { containerEnv, serviceContainers, waitForHealth } from "../../tools/stack-driver/containers";
 import { clientAddressSeenByNginx } from "./support/nginx-log";
-import { appCredentials, connectionOf, query, superuserCredentials, trialsFingerprint } from "./support/postgres";
-import { RedisCli } from "./support/redis";
-import { e2eSettings, StackClient, stackJwtKey } from "./support/stack-access";
+import { appCredentials, connectionOf, query, superuserCredentials, trialsFingerprint } from "../../tools/stack-driver/postgres";
+import { RedisCli } from "../../tools/stack-driver/redis";
+import { e2eSettings, StackClient, stackJwtKey } from "../../tools/stack-driver/stack-access";
 
 /**
- * The end-to-end tier (issue 4): the real program deployed by the harness to the local Docker
- * engine, then the runbook's checks against it. One stack serves the whole suite, deployed once
+ * The end-to-end tier: the real program deployed by the real Pulumi engine (`pulumi up` of the
+ * CLI and plugins engine/build.sh builds) to the local Docker engine, then the runbook's checks
+ * against it. The engine's event log gives every step of every update, in order. One stack serves the whole suite, deployed once
  * and changed by config updates, so the scenarios run in order.
  */
 
@@ -51,8 +54,8 @@ function expectBefore(steps: readonly DeployStep[], later: readonly DeployStep[]
   }
 }
 
-describeWithDocker("the DEAN stack on a real Docker engine", IMAGES, () => {
-  let stack: E2eStack;
+describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", missingEngine() ?? missingPrerequisite(IMAGES), () => {
+  let stack: EngineStack;
   let api: StackClient;
   let backups: Backups;
   let redis: RedisCli;
@@ -85,7 +88,8 @@ describeWithDocker("the DEAN stack on a real Docker engine", IMAGES, () => {
 
   beforeAll(async () => {
     await removeInstanceObjects(INSTANCE);
-    stack = await E2eStack.up();
+    stack = await EngineStack.create(E2E_STACK, E2E_CONFIG_FILE);
+    await stack.update();
     api = new StackClient(stack);
     const containers = stack.outputs.containers as { backup: string; redis: string };
     backups = new Backups(containers.backup);
@@ -98,6 +102,7 @@ describeWithDocker("the DEAN stack on a real Docker engine", IMAGES, () => {
   afterAll(async () => {
     // Every deploy step with its duration, for investigating a failure or a slow run.
     if (process.env.DEAN_E2E_STEP_LOG && stack) writeFileSync(process.env.DEAN_E2E_STEP_LOG, `${stack.describe()}\n`);
+    await stack?.dispose();
     await removeInstanceObjects(INSTANCE);
   }, 120_000);
 

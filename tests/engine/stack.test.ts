@@ -2,17 +2,17 @@ import { writeFileSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { Client } from "pg";
-import { removeInstanceObjects, remainingInstanceObjects } from "../e2e/harness/cleanup";
-import { missingPrerequisite } from "../e2e/harness/engine-check";
+import { removeInstanceObjects, remainingInstanceObjects } from "../../tools/stack-driver/cleanup";
+import { missingPrerequisite } from "../../tools/stack-driver/prerequisites";
 import { describeWithPrerequisite } from "../support/prerequisites";
-import { waitFor } from "../support/wait";
+import { waitFor } from "../../tools/stack-driver/wait";
 import { runCaptured } from "../integration/support/processes";
-import { EngineWorkspace, missingEngine } from "./support/workspace";
+import { EngineWorkspace, missingEngine } from "../../tools/stack-driver/workspace";
 
 /**
  * The program deployed by the real Pulumi engine: `pulumi up`, `preview`, `refresh`, `stack
  * history` and `destroy` of the CLI built by engine/build.sh, with its resource plugins, on the
- * local Docker engine. What the mock runtime and the deploy harness can only model is checked
+ * local Docker engine. What the mock runtime can only model is checked
  * here against the real thing: that an unchanged stack stays unchanged, which steps a change
  * plans, what the history records, and what destroy leaves behind.
  */

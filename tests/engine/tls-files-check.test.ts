@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { hostTlsFilesScript } from "../../components/nginx";
-import { missingPrerequisite } from "../e2e/harness/engine-check";
+import { missingPrerequisite } from "../../tools/stack-driver/prerequisites";
 import { runCaptured } from "../integration/support/processes";
 import { describeWithPrerequisite } from "../support/prerequisites";
 

@@ -1,4 +1,4 @@
-import { demultiplex, docker } from "../harness/docker-client";
+import { demultiplex, docker } from "../../../tools/stack-driver/docker-client";
 
 /**
  * The client address nginx logs for our requests. From the host, a connection to a port

@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { GiveUp, waitFor } from "../../support/wait";
+import { GiveUp, waitFor } from "../../../tools/stack-driver/wait";
 
 /** A loopback port nothing listens on right now. */
 export async function freePort(): Promise<number> {
@@ -19,7 +19,7 @@ export async function freePort(): Promise<number> {
 }
 
 
-export { GiveUp, sleep, waitFor } from "../../support/wait";
+export { GiveUp, sleep, waitFor } from "../../../tools/stack-driver/wait";
 
 /** True while a TCP connection to 127.0.0.1:port is accepted. */
 export function portAcceptsConnections(port: number): Promise<boolean> {

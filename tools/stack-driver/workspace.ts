@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { runCaptured, type Captured } from "../../integration/support/processes";
+import { runCaptured, type Captured } from "./run";
 
 /**
  * A real Pulumi project around this repository's program, for the engine tier: a private
@@ -12,7 +12,7 @@ import { runCaptured, type Captured } from "../../integration/support/processes"
  * `pulumi` CLI with the real providers built by engine/build.sh.
  */
 
-const REPO = path.resolve(__dirname, "../../..");
+const REPO = path.resolve(__dirname, "../..");
 /** What the program needs from the repository; linked, not copied, so it is the code under test. */
 const PROJECT_LINKS = ["index.ts", "components", "policies", "node_modules", "package.json", "tsconfig.json"];
 
@@ -108,6 +108,22 @@ export class EngineWorkspace {
   /** Sets a config value with --path (plain). */
   async setConfig(key: string, value: string): Promise<void> {
     await this.ok(["config", "set", "--path", "--stack", this.stack, key, value]);
+  }
+
+  /** The stack's config file in the project directory. */
+  get configFile(): string {
+    return path.join(this.dir, `Pulumi.${this.stack}.yaml`);
+  }
+
+  /**
+   * Replaces the stack's config with these values (`namespace:key` -> value; objects become
+   * structured config), keeping the file's `encryptionsalt`. JSON is YAML, so each value is
+   * written as JSON: no quoting rules of our own.
+   */
+  writeConfig(values: Readonly<Record<string, unknown>>): void {
+    const salt = /^encryptionsalt:.*$/m.exec(readFileSync(this.configFile, "utf8"))?.[0];
+    const lines = Object.entries(values).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+    writeFileSync(this.configFile, `${salt ? `${salt}\n` : ""}config:\n${lines.join("\n")}\n`);
   }
 
   /** Destroys what is left and removes the stack and the directory. */

@@ -14,7 +14,9 @@ export type StepOperation =
   /** A real deletion (of a replaced, removed or destroyed resource). */
   | "delete"
   /** A retainOnDelete resource dropped from the state but left on the engine. */
-  | "retain";
+  | "retain"
+  /** An existing object adopted into the state (the `import` resource option). */
+  | "import";
 
 export interface DeployStep {
   /** 0 for the first deploy, then one more per update or destroy. */
@@ -25,8 +27,11 @@ export interface DeployStep {
   readonly urn: string;
   readonly type: string;
   readonly name: string;
+  /** Engine event sequence numbers: a step finished before another started when finishedAt < startedAt. */
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** Wall-clock seconds the step took (the engine stamps events in whole seconds). */
+  readonly seconds: number;
 }
 
 export interface StepFilter {
@@ -69,6 +74,6 @@ export class DeployLog {
   /** One line per step, for failure messages. */
   describe(deployment?: number): string {
     return this.filter({ deployment }).map((step) =>
-      `#${step.deployment} ${step.operation}${step.reason ? `(${step.reason})` : ""} ${step.name} ${step.finishedAt - step.startedAt}ms`).join("\n");
+      `#${step.deployment} ${step.operation}${step.reason ? `(${step.reason})` : ""} ${step.name} events ${step.startedAt}-${step.finishedAt} (${step.seconds} s)`).join("\n");
   }
 }

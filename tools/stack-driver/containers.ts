@@ -1,6 +1,6 @@
-import { containerCondition, type HealthStatus } from "../harness/container-health";
-import { docker } from "../harness/docker-client";
-import { waitFor } from "../../support/wait";
+import { containerCondition, type HealthStatus } from "./container-health";
+import { docker } from "./docker-client";
+import { waitFor } from "./wait";
 
 /** The running containers of one service of the e2e instance (by label), and their health. */
 

@@ -1,4 +1,4 @@
-import { execIn, execOk } from "../harness/docker-exec";
+import { execIn, execOk } from "./docker-exec";
 
 /** redis-cli inside the Redis container, authenticated by its REDISCLI_AUTH like operators. */
 export class RedisCli {

@@ -1,5 +1,5 @@
 import { containerLogTail, docker } from "./docker-client";
-import { GiveUp, waitFor } from "../../support/wait";
+import { GiveUp, waitFor } from "./wait";
 
 /**
  * Waiting for a container the way the Docker provider's `wait` does (poll the health status

@@ -3,7 +3,7 @@ import * as https from "node:https";
 
 /**
  * HTTP(S) requests to the stack's published ports. Traffic goes to 127.0.0.1 only; TLS is
- * verified against the stack's own self-signed certificate (read from the harness state), with
+ * verified against the stack's own self-signed certificate (read from the stack's state), with
  * the server name it was made for.
  */
 

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { docker } from "./docker-client";
-import { sleep } from "../../support/wait";
+import { sleep } from "./wait";
 
 /** `docker exec` through the Engine API, bounded in time, with stdout, stderr and exit code. */
 

@@ -1,11 +1,11 @@
 import * as path from "node:path";
-import type { StackConfig } from "../../../components/config";
-import { type PulumiConfigMap, readStackConfigFile, toPulumiConfigMap } from "../../../tools/stack-config-file";
+import type { StackConfig } from "../../components/config";
+import { type PulumiConfigMap, readStackConfigFile, toPulumiConfigMap } from "../stack-config-file";
 
 /** The e2e stack's config file and the changes a test applies on top of it. */
 
 export const E2E_STACK = "e2e";
-export const E2E_CONFIG_FILE = path.resolve(__dirname, "..", "Pulumi.e2e.yaml");
+export const E2E_CONFIG_FILE = path.resolve(__dirname, "../../tests/e2e/Pulumi.e2e.yaml");
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -33,13 +33,17 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A stack file's config plus overrides (merged into `dean:<key>`), as structured values. */
+export function structuredConfig(file: string, overrides: ConfigOverrides = {}): Record<string, unknown> {
+  const structured: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(readStackConfigFile(file).values)) structured[key] = parseJson(text);
+  for (const [name, value] of Object.entries(overrides)) structured[`dean:${name}`] = deepMerge(structured[`dean:${name}`], value);
+  return structured;
+}
+
 /** The e2e config file plus overrides, as the engine would hand it to the program. */
 export function e2eConfig(overrides: ConfigOverrides = {}): PulumiConfigMap {
-  const file = readStackConfigFile(E2E_CONFIG_FILE);
-  const structured: Record<string, unknown> = {};
-  for (const [key, text] of Object.entries(file.values)) structured[key] = parseJson(text);
-  for (const [name, value] of Object.entries(overrides)) structured[`dean:${name}`] = deepMerge(structured[`dean:${name}`], value);
-  return toPulumiConfigMap(structured);
+  return toPulumiConfigMap(structuredConfig(E2E_CONFIG_FILE, overrides));
 }
 
 /** The instance name every Docker object of the e2e stack is labelled with (dean.instance). */

@@ -1,5 +1,5 @@
-import { demultiplex, docker } from "../harness/docker-client";
-import { execIn, execOk } from "../harness/docker-exec";
+import { demultiplex, docker } from "./docker-client";
+import { execIn, execOk } from "./docker-exec";
 
 /** The backup container's `dean-backup` CLI and files, as operators use them. */
 

@@ -1,13 +1,13 @@
 import * as https from "node:https";
-import { parseStackConfig, rawSettingsFromPulumiConfig, type StackConfig } from "../../../components/config";
-import type { E2eStack } from "../harness/deploy";
-import { header, httpRequest, httpsRequest, type HttpResponse, type RequestOptions } from "../harness/http";
-import { e2eConfig } from "../harness/stack-config";
-import { sleep } from "../../support/wait";
+import { parseStackConfig, rawSettingsFromPulumiConfig, type StackConfig } from "../../components/config";
+import type { EngineStack } from "./engine-stack";
+import { header, httpRequest, httpsRequest, type HttpResponse, type RequestOptions } from "./http";
+import { e2eConfig } from "./stack-config";
+import { sleep } from "./wait";
 
 /**
  * How the scenarios reach the deployed stack: its validated settings, its TLS certificate (from
- * the harness state), and requests through nginx on 127.0.0.1.
+ * the stack's state), and requests through nginx on 127.0.0.1.
  */
 
 /** The e2e stack config, validated and defaulted by the program's own schema. */
@@ -18,14 +18,14 @@ export function e2eSettings(): StackConfig {
 const TLS_COMMAND = "dean-nginx-tls-openssl";
 const JWT_SECRET = "dean-secrets-jwt";
 
-/** The HS256 key the replicas verify JWTs with (the generated secret in the harness state). */
-export function stackJwtKey(stack: E2eStack): string {
-  return stack.state.stringOutput(JWT_SECRET, "result");
+/** The HS256 key the replicas verify JWTs with (the generated secret in the stack's state). */
+export function stackJwtKey(stack: EngineStack): string {
+  return stack.stringOutput(JWT_SECRET, "result");
 }
 
 /** The self-signed certificate nginx serves: the first PEM block the openssl command printed. */
-export function stackCertificate(stack: E2eStack): string {
-  const pem = stack.state.stringOutput(TLS_COMMAND, "stdout");
+export function stackCertificate(stack: EngineStack): string {
+  const pem = stack.stringOutput(TLS_COMMAND, "stdout");
   const match = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem);
   if (!match) throw new Error(`${TLS_COMMAND} printed no certificate`);
   return `${match[0]}\n`;
@@ -36,7 +36,7 @@ export type ApiRequest = Omit<RequestOptions, "port" | "ca">;
 export class StackClient {
   private readonly settings = e2eSettings();
 
-  constructor(private readonly stack: E2eStack) {}
+  constructor(private readonly stack: EngineStack) {}
 
   get httpsPort(): number {
     return this.settings.nginx.httpsPort;
