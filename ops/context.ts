@@ -1,4 +1,4 @@
-import type { DockerHost, OutputSink, StackPort } from "./ports";
+import type { DockerHost, OutputSink, ProgramSource, StackPort } from "./ports";
 
 /** The terminal: lines for the operator, the engine's streamed output, and yes/no questions. */
 export interface Console {
@@ -31,6 +31,8 @@ export interface GlobalOptions {
 export interface OpsContext {
   readonly stack: StackPort;
   readonly docker: DockerHost;
+  /** Where the program comes from, to compare with the commit an update recorded. */
+  readonly program: ProgramSource;
   readonly console: Console;
   readonly clock: Clock;
   readonly options: GlobalOptions;

@@ -2,11 +2,12 @@ import { parseArgs } from "./args";
 import { COMMANDS } from "./commands";
 import type { Clock, Console, GlobalOptions } from "./context";
 import { ExitCode, messageOf, OpsError } from "./errors";
-import type { DockerHost, StackPort } from "./ports";
+import type { DockerHost, ProgramSource, StackPort } from "./ports";
 
 export interface Adapters {
   readonly stack: StackPort;
   readonly docker: DockerHost;
+  readonly program: ProgramSource;
 }
 
 export interface Runtime {

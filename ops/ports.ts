@@ -34,6 +34,22 @@ export interface StackUpdate {
   readonly unreadableSecrets: readonly string[];
   /** Resource operation counts, e.g. { update: 2, same: 30 }. */
   readonly resourceChanges: Readonly<Record<string, number>>;
+  /** The git commit the program was deployed from (`git.head`), when the project was a checkout. */
+  readonly programCommit?: string;
+}
+
+/** How the program in the project directory relates to a recorded commit. */
+export type ProgramComparison =
+  /** The program's files are those of the commit. */
+  | { readonly kind: "same"; readonly head: string }
+  /** They differ (another commit, or uncommitted changes): `files` lists which. */
+  | { readonly kind: "differs"; readonly head: string; readonly files: readonly string[] }
+  /** The commit is not known here, or the project is not a git checkout. */
+  | { readonly kind: "unknown"; readonly reason: string };
+
+/** The program's source: the git checkout the project directory is in. */
+export interface ProgramSource {
+  compareWith(commit: string): Promise<ProgramComparison>;
 }
 
 /** A stack output and whether Pulumi holds it as a secret. */

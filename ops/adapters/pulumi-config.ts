@@ -50,6 +50,7 @@ export function toStackUpdate(summary: UpdateSummary): StackUpdate {
     config: values,
     unreadableSecrets: unreadable,
     resourceChanges: { ...summary.resourceChanges },
+    ...(summary.environment?.["git.head"] ? { programCommit: summary.environment["git.head"] } : {}),
   };
 }
 

@@ -15,20 +15,30 @@ import { checkHealth, recoverySteps, requireConsentPossible, runUpdate, stageCha
 import { argumentError } from "./arguments";
 import type { Command } from "./command";
 
-const USAGE = "[--to <version>] [--restore-db]";
+const USAGE = "[--to <version>] [--restore-db] [--rotation-as-recorded] [--program-as-is]";
 
 interface RollbackOptions {
   readonly to?: number;
   readonly restoreDb: boolean;
+  /** Re-apply the target's dean:rotation counters too (new secrets), instead of keeping today's. */
+  readonly rotationAsRecorded: boolean;
+  /** Re-apply the target's config on this checkout's program even when it differs from the recorded one. */
+  readonly programAsIs: boolean;
 }
 
 function parseOptions(args: readonly string[]): RollbackOptions {
   let to: number | undefined;
   let restoreDb = false;
+  let rotationAsRecorded = false;
+  let programAsIs = false;
   for (let index = 0; index < args.length; index++) {
     const arg = args[index];
     if (arg === "--restore-db") {
       restoreDb = true;
+    } else if (arg === "--rotation-as-recorded") {
+      rotationAsRecorded = true;
+    } else if (arg === "--program-as-is") {
+      programAsIs = true;
     } else if (arg === "--to" || arg.startsWith("--to=")) {
       const value = arg === "--to" ? args[++index] : arg.slice("--to=".length);
       if (value === undefined || !/^[1-9][0-9]*$/.test(value)) throw argumentError(rollback, `--to needs a version number from dean-ops history (got ${value === undefined ? "nothing" : JSON.stringify(value)})`);
@@ -37,7 +47,7 @@ function parseOptions(args: readonly string[]): RollbackOptions {
       throw argumentError(rollback, `unexpected ${JSON.stringify(arg)}`);
     }
   }
-  return { to, restoreDb };
+  return { to, restoreDb, rotationAsRecorded, programAsIs };
 }
 
 function describe(update: StackUpdate): string {
@@ -107,6 +117,48 @@ async function restoreThenApply(ctx: OpsContext, restore: RestorePlan, plan: Cha
   await writeConfig(ctx.stack, restoreWrite(plan.after, touchedKeys(diffConfig(restore.maintenance.after, plan.after))));
 }
 
+/**
+ * The target's config with today's `dean:rotation` counters, unless the operator asks for the
+ * recorded ones. A counter is a RandomPassword keeper: an older value does not bring the old
+ * secret back, it generates a new one (another forced logout, another ALTER ROLE).
+ */
+function keepCredentials(target: ConfigValues, current: ConfigValues, version: number, asRecorded: boolean): { values: ConfigValues; line: string } {
+  const recorded = JSON.stringify(target[ROTATION]?.value ?? {});
+  const now = JSON.stringify(current[ROTATION]?.value ?? {});
+  if (recorded === now) return { values: target, line: "unchanged (dean:rotation is the same in both)." };
+  if (asRecorded) {
+    return { values: target, line: `dean:rotation as v${version} recorded it (${recorded}, now ${now}): each counter that differs generates a NEW secret, as a rotation does; the old secrets do not come back.` };
+  }
+  const others = Object.fromEntries(Object.entries(target).filter(([key]) => key !== ROTATION));
+  const values: ConfigValues = current[ROTATION] ? { ...others, [ROTATION]: current[ROTATION] } : others;
+  return {
+    values,
+    line: `kept: dean:rotation stays ${now} (v${version} recorded ${recorded}; re-applying that would generate new secrets, not the old ones: --rotation-as-recorded does it).`,
+  };
+}
+
+const ROTATION = "dean:rotation";
+
+/** What the rollback deploys the config with; refused when the recorded program differs, unless asked. */
+async function programLine(ctx: OpsContext, target: StackUpdate, asIs: boolean): Promise<string> {
+  const recorded = target.programCommit;
+  if (recorded === undefined) return `v${target.version} recorded no git commit: its config is deployed with the program in ${ctx.options.cwd}.`;
+  const short = (commit: string) => commit.slice(0, 12);
+  const comparison = await ctx.program.compareWith(recorded);
+  if (comparison.kind === "same") return `the same as v${target.version} deployed (commit ${short(recorded)}).`;
+  const difference = comparison.kind === "differs"
+    ? `the program here (${short(comparison.head)}) differs from the one v${target.version} was deployed with (${short(recorded)}) in ${comparison.files.slice(0, 6).join(", ")}${comparison.files.length > 6 ? `, and ${comparison.files.length - 6} more` : ""}`
+    : `cannot tell whether the program here is the one v${target.version} was deployed with (${short(recorded)}): ${comparison.reason}`;
+  if (asIs) return `${difference}; deploying v${target.version}'s config with the program here, as asked (--program-as-is).`;
+  const stack = ctx.stack.stackName;
+  const worktree = `../dean-v${target.version}`;
+  throw refused(`${difference}: its config on this program could deploy something that never ran; nothing was changed`, [
+    `deploy it with its own program: git worktree add ${worktree} ${recorded} && cp Pulumi.${stack}.yaml ${worktree}/ && (cd ${worktree} && npm ci)`,
+    `then: dean-ops rollback --to ${target.version} --stack ${stack} --cwd ${worktree}`,
+    `or re-apply the config on this program: dean-ops rollback --to ${target.version} --program-as-is`,
+  ]);
+}
+
 /** Re-applies the target's config (after the restore, with --restore-db) and checks health. */
 async function rollBack(ctx: OpsContext, options: RollbackOptions): Promise<ExitCode> {
   requireConsentPossible(ctx);
@@ -116,8 +168,10 @@ async function rollBack(ctx: OpsContext, options: RollbackOptions): Promise<Exit
   if (target.unreadableSecrets.length > 0) {
     throw refused(`v${target.version} records secret values that cannot be decrypted (${target.unreadableSecrets.join(", ")}): its config cannot be re-applied; nothing was changed`);
   }
+  const program = await programLine(ctx, target, options.programAsIs);
   const currentValues = await ctx.stack.getConfig();
-  const targetValues = managedConfig(target.config);
+  const credentials = keepCredentials(managedConfig(target.config), currentValues, target.version, options.rotationAsRecorded);
+  const targetValues = credentials.values;
   const write = restoreWrite(targetValues, touchedKeys(diffConfig(currentValues, targetValues)));
   const plan = planChange(currentValues, write, `rolling back to v${target.version}`);
   const restore = options.restoreDb ? await planRestore(ctx, current, target, currentValues) : undefined;
@@ -127,6 +181,8 @@ async function rollBack(ctx: OpsContext, options: RollbackOptions): Promise<Exit
   ctx.console.print(`  to     ${describe(target)}`);
   const skipped = history.filter((entry) => entry.kind === "update" && entry.version > target.version && entry.version < current.version);
   if (skipped.length > 0) ctx.console.print(`  also undone: ${skipped.map((entry) => `v${entry.version} (${entry.result})`).join(", ")}`);
+  ctx.console.print(`Program: ${program}`);
+  ctx.console.print(`Credentials: ${credentials.line}`);
   ctx.console.print(`Config changes (current -> v${target.version}):`);
   ctx.console.print(renderConfigChanges(plan.changes));
   if (plan.changes.length === 0) ctx.console.print("  The config already matches; the update makes the deployed stack match it too.");
@@ -153,7 +209,7 @@ async function rollBack(ctx: OpsContext, options: RollbackOptions): Promise<Exit
 export const rollback: Command = {
   name: "rollback",
   usage: USAGE,
-  summary: "re-apply the config of an earlier update (default: the last successful one) and update; --restore-db also restores the pre-upgrade backup",
+  summary: "re-apply the config of an earlier update (default: the last successful one), keeping today's credentials, and update; --restore-db also restores the pre-upgrade backup",
   parse(args) {
     const options = parseOptions(args);
     return (ctx) => rollBack(ctx, options);

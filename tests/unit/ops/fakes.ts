@@ -7,7 +7,7 @@ import type { Clock, Console, GlobalOptions } from "../../../ops/context";
 import type { ExitCode } from "../../../ops/errors";
 import { runDeanOps } from "../../../ops/main";
 import type {
-  ConfigValues, ContainerState, DockerHost, ExecResult, HttpResult, Json, OutputSink, PreviewSummary, StackOutputs, StackPort, StackUpdate, UpdateKind, UpdateResult, UpSummary,
+  ConfigValues, ContainerState, DockerHost, ExecResult, HttpResult, Json, OutputSink, PreviewSummary, ProgramComparison, ProgramSource, StackOutputs, StackPort, StackUpdate, UpdateKind, UpdateResult, UpSummary,
 } from "../../../ops/ports";
 
 /**
@@ -95,6 +95,17 @@ export function outputsFor(config: ConfigValues, previous?: StackOutputs): Stack
     }),
     environment: plain(settings.environment),
   };
+}
+
+/** The checkout the program comes from: the same program as every recorded commit unless a test says otherwise. */
+export class FakeProgram implements ProgramSource {
+  readonly compared: string[] = [];
+  comparison: (commit: string) => ProgramComparison = () => ({ kind: "same", head: "c0ffee0" });
+
+  async compareWith(commit: string): Promise<ProgramComparison> {
+    this.compared.push(commit);
+    return this.comparison(commit);
+  }
 }
 
 export class FakeStack implements StackPort {
@@ -284,6 +295,7 @@ export class World {
   readonly console = new FakeConsole();
   readonly stack: FakeStack;
   readonly docker: FakeDocker;
+  readonly program = new FakeProgram();
   /** The prerequisite check: none by default (the stack is in memory); tests put the real one here. */
   preflight: (options: GlobalOptions) => void = () => undefined;
 
@@ -303,7 +315,7 @@ export class World {
       },
       connect: () => {
         this.calls.push({ op: "connect" });
-        return { stack: this.stack, docker: this.docker };
+        return { stack: this.stack, docker: this.docker, program: this.program };
       },
       defaultCwd: PROJECT_DIR,
     });

@@ -5,7 +5,7 @@ import { PulumiStack } from "../../../ops/adapters/pulumi-stack";
 import { runDeanOps } from "../../../ops/main";
 import type { ConfigValues } from "../../../ops/ports";
 import { type EngineRule, FakeEngine } from "./fake-engine";
-import { devConfig, FakeClock, FakeConsole, FakeDocker, PROJECT_DIR, withSettings } from "./fakes";
+import { devConfig, FakeClock, FakeConsole, FakeDocker, FakeProgram, PROJECT_DIR, withSettings } from "./fakes";
 
 // The real adapter and Automation API, run against a fake `pulumi` (fake-engine.ts).
 
@@ -67,7 +67,7 @@ describe("PulumiStack against a fake Pulumi CLI", () => {
       console,
       clock,
       preflight: () => undefined,
-      connect: () => ({ stack: new PulumiStack("dev", PROJECT_DIR, { pulumiRoot: engine.root }), docker: new FakeDocker([], clock) }),
+      connect: () => ({ stack: new PulumiStack("dev", PROJECT_DIR, { pulumiRoot: engine.root }), docker: new FakeDocker([], clock), program: new FakeProgram() }),
       defaultCwd: PROJECT_DIR,
     });
     expect(code).toBe(1);

@@ -86,11 +86,69 @@ describe("dean-ops rollback", () => {
   });
 
   it("removes keys the target did not have and leaves Pulumi's own keys alone", async () => {
-    const current = { ...withSettings(V2, {}), "dean:rotation": { value: { jwt: 1 }, secret: false }, "pulumi:tags": { value: { system: "changed" }, secret: false } };
+    const current = { ...withSettings(V2, {}), "dean:logging": { value: { maxSize: "5m", maxFiles: 2 }, secret: false }, "pulumi:tags": { value: { system: "changed" }, secret: false } };
     const world = deployed([entry(1, V1), entry(2, current)]);
     expect(await world.run("rollback", "--yes")).toBe(0);
-    expect(world.changes[0]).toEqual({ op: "replaceConfig", values: { "dean:images": V1["dean:images"] }, remove: ["dean:rotation"] });
+    expect(world.changes[0]).toEqual({ op: "replaceConfig", values: { "dean:images": V1["dean:images"] }, remove: ["dean:logging"] });
     expect(world.stack.config["pulumi:tags"].value).toEqual({ system: "changed" });
+  });
+
+  describe("credentials", () => {
+    const rotated = withSettings(V2, { "dean:rotation": { database: 1, jwt: 2 } });
+
+    it("keeps today's dean:rotation counters: an older counter would generate a new secret, not the old one", async () => {
+      const world = deployed([entry(1, V1), entry(2, rotated)]);
+      expect(await world.run("rollback", "--yes")).toBe(0);
+      expect(world.changes[0]).toEqual({ op: "replaceConfig", values: { "dean:images": V1["dean:images"] }, remove: [] });
+      expect(ups(world)[0].config["dean:rotation"]?.value).toEqual({ database: 1, jwt: 2 });
+      expect(world.console.text).toContain('Credentials: kept: dean:rotation stays {"database":1,"jwt":2} (v1 recorded {}; re-applying that would generate new secrets, not the old ones: --rotation-as-recorded does it).');
+    });
+
+    it("--rotation-as-recorded re-applies the recorded counters and says they make new secrets", async () => {
+      const world = deployed([entry(1, V1), entry(2, rotated)]);
+      expect(await world.run("rollback", "--rotation-as-recorded", "--yes")).toBe(0);
+      expect(world.changes[0]).toEqual({ op: "replaceConfig", values: { "dean:images": V1["dean:images"] }, remove: ["dean:rotation"] });
+      expect(world.console.text).toContain("each counter that differs generates a NEW secret, as a rotation does; the old secrets do not come back.");
+    });
+  });
+
+  describe("the program the target was deployed with", () => {
+    const recorded = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+    const fromCommit = (version: number, config: ConfigValues) => ({ ...entry(version, config), programCommit: recorded });
+
+    it("deploys when this checkout has the same program, and says so", async () => {
+      const world = deployed([fromCommit(1, V1), entry(2, V2)]);
+      expect(await world.run("rollback", "--yes")).toBe(0);
+      expect(world.program.compared).toEqual([recorded]);
+      expect(world.console.text).toContain("Program: the same as v1 deployed (commit 1a2b3c4d5e6f).");
+    });
+
+    it("refuses, changing nothing, when the program differs, and gives the commands to deploy it with its own", async () => {
+      const world = deployed([fromCommit(1, V1), entry(2, V2)]);
+      world.program.comparison = () => ({ kind: "differs", head: "ffffffffffffffff", files: ["components/nginx.ts", "index.ts"] });
+      expect(await world.run("rollback", "--yes")).toBe(2);
+      expect(world.console.errorText).toContain("the program here (ffffffffffff) differs from the one v1 was deployed with (1a2b3c4d5e6f) in components/nginx.ts, index.ts: its config on this program could deploy something that never ran; nothing was changed");
+      expect(world.console.errorText).toContain(`git worktree add ../dean-v1 ${recorded} && cp Pulumi.dev.yaml ../dean-v1/ && (cd ../dean-v1 && npm ci)`);
+      expect(world.console.errorText).toContain("dean-ops rollback --to 1 --stack dev --cwd ../dean-v1");
+      expect(world.changes).toEqual([]);
+    });
+
+    it("refuses when it cannot tell (the commit is not in this checkout), and --program-as-is deploys anyway, saying so", async () => {
+      const world = deployed([fromCommit(1, V1), entry(2, V2)]);
+      world.program.comparison = () => ({ kind: "unknown", reason: `commit ${recorded} is not in this checkout (git fetch it first)` });
+      expect(await world.run("rollback", "--yes")).toBe(2);
+      expect(world.changes).toEqual([]);
+      expect(await world.run("rollback", "--program-as-is", "--yes")).toBe(0);
+      expect(ups(world)).toHaveLength(1);
+      expect(world.console.text).toContain("deploying v1's config with the program here, as asked (--program-as-is).");
+    });
+
+    it("says when the target recorded no commit (not deployed from a git checkout) and deploys with this program", async () => {
+      const world = deployed([entry(1, V1), entry(2, V2)]);
+      expect(await world.run("rollback", "--yes")).toBe(0);
+      expect(world.program.compared).toEqual([]);
+      expect(world.console.text).toMatch(/Program: v1 recorded no git commit: its config is deployed with the program in \S+\./);
+    });
   });
 
   it("refuses a target whose config the program would reject, writing nothing", async () => {
