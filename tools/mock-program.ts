@@ -25,6 +25,8 @@ export interface DeclaredResource {
   readonly parent: string;
   /** URNs this resource depends on (dependsOn and input dependencies). */
   readonly dependencies: readonly string[];
+  /** Per input: the URNs whose outputs flowed into it. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   readonly provider: string;
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
@@ -89,7 +91,7 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
   getImportid(): string;
   getIgnorechangesList(): string[];
-  getPropertydependenciesMap(): { forEach(callback: (entry: { getUrnsList(): string[] }) => void): void };
+  getPropertydependenciesMap(): { forEach(callback: (entry: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): { toJavaScript(): Record<string, unknown> };
 }
 
@@ -111,7 +113,11 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
   MockMonitor.prototype.registerResource = function (this: unknown, request: RegisterRequest, callback: unknown) {
     const raw = request.getObject().toJavaScript();
     const dependencies = new Set(request.getDependenciesList());
-    request.getPropertydependenciesMap().forEach((entry) => entry.getUrnsList().forEach((urn) => dependencies.add(urn)));
+    const propertyDependencies: Record<string, string[]> = {};
+    request.getPropertydependenciesMap().forEach((entry, key) => {
+      propertyDependencies[key] = entry.getUrnsList().filter((urn) => urn !== "");
+      entry.getUrnsList().forEach((urn) => dependencies.add(urn));
+    });
     const key = `${request.getType()}::${request.getName()}`;
     registrations.set(key, {
       type: request.getType(),
@@ -121,6 +127,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
       secretInputPaths: secretPaths(raw, ""),
       parent: request.getParent(),
       dependencies: [...dependencies].filter((urn) => urn !== ""),
+      propertyDependencies,
       provider: request.getProvider(),
       protect: request.getProtect(),
       retainOnDelete: request.getRetainondelete(),

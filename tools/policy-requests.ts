@@ -136,6 +136,11 @@ export function analyzeStackRequest(resources: readonly DeclaredResource[]): ana
     if (provider) message.setProvider(provider);
     message.setParent(resource.parent);
     message.setDependenciesList([...resource.dependencies]);
+    for (const [property, urns] of Object.entries(resource.propertyDependencies)) {
+      const dependencies = new analyzer.AnalyzerPropertyDependencies();
+      dependencies.setUrnsList([...urns]);
+      message.getPropertydependenciesMap().set(property, dependencies);
+    }
     return message;
   }));
   return request;

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import { type ConfigMap, LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { refused } from "../errors";
 import type { ConfigValues, OutputSink, PreviewSummary, StackOutputs, StackPort, StackUpdate, UpSummary } from "../ports";
@@ -35,6 +37,18 @@ async function streamed<T>(onOutput: OutputSink, operation: (sinks: { onOutput: 
 function secretText(key: string, value: ConfigValues[string]["value"]): string {
   if (typeof value === "string") return value;
   throw new Error(`${key} is a structured secret: dean-ops sets secrets only whole, as text, so that no value reaches a command line; set it by hand (pulumi config set --secret --path ...)`);
+}
+
+/**
+ * A self-managed backend (file, S3, ...) records no version numbers: every entry of
+ * `pulumi stack history` has version 0 there. Numbered in order, oldest 1, as Pulumi Cloud
+ * numbers them, so that `dean-ops history` and `rollback --to` can name an update.
+ */
+export function numbered(entries: readonly StackUpdate[]): StackUpdate[] {
+  if (!entries.some((entry) => entry.version === 0)) return [...entries];
+  return [...entries]
+    .sort((a, b) => a.startTime.getTime() - b.startTime.getTime())
+    .map((entry, index) => ({ ...entry, version: index + 1 }));
 }
 
 /**
@@ -79,16 +93,23 @@ export class PulumiStack implements StackPort {
 
   history(): Promise<StackUpdate[]> {
     return this.engine("cannot read the stack history", async ({ stack }) => {
-      const byVersion = new Map<number, StackUpdate>();
+      const seen = new Set<string>();
+      const entries: StackUpdate[] = [];
       for (let page = 1; ; page++) {
         // showSecrets: rollback re-applies secret values, so it needs them decrypted.
         const summaries = await stack.history(HISTORY_PAGE_SIZE, page, true);
-        const before = byVersion.size;
-        for (const summary of summaries) byVersion.set(summary.version, toStackUpdate(summary));
+        let fresh = 0;
+        for (const summary of summaries) {
+          const key = `${summary.version} ${summary.startTime.toISOString()} ${summary.kind}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          entries.push(toStackUpdate(summary));
+          fresh++;
+        }
         // A backend that ignores paging returns the same entries again: stop when nothing is new.
-        if (summaries.length < HISTORY_PAGE_SIZE || byVersion.size === before) break;
+        if (summaries.length < HISTORY_PAGE_SIZE || fresh === 0) break;
       }
-      return [...byVersion.values()].sort((a, b) => b.version - a.version);
+      return numbered(entries).sort((a, b) => b.version - a.version);
     });
   }
 
@@ -119,15 +140,26 @@ export class PulumiStack implements StackPort {
     });
   }
 
+  /**
+   * The project's policy pack on every preview and update, with the stack's pack config when
+   * there is one (policies/config/<stack>.json, as `npm run up` passes it): a mandatory
+   * violation fails the preview, so a change the pack refuses changes nothing.
+   */
+  private policies(): { policyPacks: string[]; policyPackConfigs?: string[] } {
+    const pack = path.join(this.workDir, "policies");
+    const config = path.join(pack, "config", `${this.stackName}.json`);
+    return existsSync(config) ? { policyPacks: [pack], policyPackConfigs: [config] } : { policyPacks: [pack] };
+  }
+
   async preview(onOutput: OutputSink): Promise<PreviewSummary> {
     const { stack } = await this.select();
-    const result = await streamed(onOutput, (sinks) => stack.preview(sinks));
+    const result = await streamed(onOutput, (sinks) => stack.preview({ ...this.policies(), ...sinks }));
     return { changes: { ...result.changeSummary } };
   }
 
   async up(message: string, onOutput: OutputSink): Promise<UpSummary> {
     const { stack } = await this.select();
-    const result = await streamed(onOutput, (sinks) => stack.up({ message, ...sinks }));
+    const result = await streamed(onOutput, (sinks) => stack.up({ message, ...this.policies(), ...sinks }));
     return { version: result.summary.version, changes: { ...result.summary.resourceChanges } };
   }
 

@@ -1,4 +1,4 @@
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
   asString, COMMAND, commandEnv, CONTAINER, containerEnv, describe, type EnvEntry, known, type Props, type ResourceView,
 } from "../lib/resources";
@@ -134,6 +134,13 @@ function generatedValues(resources: readonly ResourceView[], generatorTypes: rea
   return values;
 }
 
+/** Generators whose output is not known yet: new or replaced by this update (a rotation). */
+function pendingGenerators(resources: readonly PolicyResource[], generatorTypes: readonly string[]): Set<string> {
+  return new Set(resources
+    .filter((resource) => generatorTypes.includes(resource.type) && Object.keys(resource.props).some((key) => known(() => resource.props[key]) === undefined))
+    .map((resource) => resource.urn));
+}
+
 export const credentialsGenerated: StackValidationPolicy = {
   name: "credentials-generated",
   description: "Every credential passed in an environment (passwords, secrets, keys, tokens, passwords in URLs) is the output of a generated secret in the stack, never a literal or a plain config value.",
@@ -145,9 +152,15 @@ export const credentialsGenerated: StackValidationPolicy = {
     const config = readSettings(generatedSettings, args.getConfig());
     const namePattern = pattern(config.credentialNamePattern);
     const generated = generatedValues(args.resources, config.generatorTypes);
+    const regenerating = pendingGenerators(args.resources, config.generatorTypes);
     for (const resource of args.resources) {
       const environment = known(() => environmentOf(resource));
       if (!environment) continue;
+      // At the preview of a rotation the new secret is not known yet, and the environment
+      // built from it may still show the old one, which no generator holds any more: it
+      // comes from a generated secret all the same. Checked again, known, during the update.
+      const sources = resource.propertyDependencies[environment.property] ?? [];
+      if (sources.some((source) => regenerating.has(source.urn))) continue;
       const plain = credentials(environment.env, namePattern).filter((credential) => !generated.has(credential.secret));
       if (plain.length > 0) {
         // The value itself is never printed: it may be a real password.

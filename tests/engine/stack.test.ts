@@ -1,12 +1,11 @@
 import { writeFileSync } from "node:fs";
-import https from "node:https";
 import path from "node:path";
 import { Client } from "pg";
 import { removeInstanceObjects, remainingInstanceObjects } from "../../tools/stack-driver/cleanup";
 import { missingPrerequisite } from "../../tools/stack-driver/prerequisites";
 import { describeWithPrerequisite } from "../support/prerequisites";
-import { waitFor } from "../../tools/stack-driver/wait";
-import { runCaptured } from "../integration/support/processes";
+import { healthyThroughNginx as healthyThroughNginxOn } from "./support/health";
+import { runCaptured } from "../../tools/stack-driver/run";
 import { EngineWorkspace, missingEngine } from "../../tools/stack-driver/workspace";
 
 /**
@@ -35,25 +34,7 @@ interface PreviewStep {
   readonly urn: string;
 }
 
-/** GET /health through nginx on the published port (the stack's certificate is self-signed). */
-function health(): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get({ host: "127.0.0.1", port: HTTPS_PORT, path: "/health", rejectUnauthorized: false, timeout: 10_000 }, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on("timeout", () => request.destroy(new Error("GET /health timed out")));
-    request.on("error", reject);
-  });
-}
-
-async function healthyThroughNginx(): Promise<{ status: string; version: string }> {
-  return waitFor("GET /health through nginx to answer 200", async () => {
-    const answer = await health().catch(() => undefined);
-    return answer?.status === 200 ? (JSON.parse(answer.body) as { status: string; version: string }) : undefined;
-  }, 120_000, 1000);
-}
+const healthyThroughNginx = () => healthyThroughNginxOn(HTTPS_PORT);
 
 /** The steps `pulumi preview --json` plans, in the engine's order, as "op name" for resources that change. */
 async function plannedSteps(workspace: EngineWorkspace): Promise<string[]> {

@@ -3,7 +3,7 @@ import type { PolicyRun } from "../../tools/policy-engine";
 import type { PolicyPackHost } from "../../tools/policy-pack-host";
 import { runStack } from "../unit/program/harness";
 import {
-  BUDGET_LABELS, COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, service, setEnv, setLabel, setProp, VOLUME,
+  BUDGET_LABELS, COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, service, setEnv, setLabel, setLiteralEnvs, setProp, VOLUME,
   withoutBackups, withoutLimits, withoutRateLimit, withPools, withReplicas,
 } from "./support/mutations";
 import { added, check, mandatory, ofPolicy, startTestPack, where } from "./support/pack";
@@ -313,7 +313,22 @@ describe("rules that depend on the stack", () => {
     const unpinned = mutate(preview, named("dean-images-redis"), (d) => setProp(d, "name", "redis:latest"));
     expect(where(ofPolicy(await check(pack, unpinned), "pinned-images"))).toEqual(["pinned-images @ dean-images-redis"]);
     // A literal is known at preview too, and is still caught.
-    const literal = mutate(preview, service("redis"), (d) => setProp(d, "envs", ["REDISCLI_AUTH=typed-in-by-hand-1234"]));
+    const literal = mutate(preview, service("redis"), (d) => setLiteralEnvs(d, ["REDISCLI_AUTH=typed-in-by-hand-1234"]));
+    expect(where(ofPolicy(await check(pack, literal), "credentials-generated"))).toEqual(["credentials-generated @ dean-redis-server"]);
+  });
+
+  test("at the preview of a rotation, an environment still showing the secret being replaced is not taken for a literal", async () => {
+    // The engine's view: the rotated generator's result is unknown, the replicas' envs (built
+    // from it) still hold the old password, which no generator holds any more.
+    const rotating = mutate(prod, named("dean-secrets-database"), (d) => {
+      for (const key of ["result", "bcryptHash"]) setProp(d, key, UNKNOWN);
+    });
+    const generator = prod.find((resource) => resource.name === "dean-secrets-database");
+    const replica = prod.find((resource) => resource.name === "dean-orchestrator-1");
+    expect(replica?.propertyDependencies.envs).toContain(generator?.urn);
+    expect(where(ofPolicy(await check(pack, rotating), "credentials-generated"))).toEqual([]);
+    // A literal in an environment that does not come from the rotated generator is still caught.
+    const literal = mutate(rotating, service("redis"), (d) => setLiteralEnvs(d, ["REDISCLI_AUTH=typed-in-by-hand-1234"]));
     expect(where(ofPolicy(await check(pack, literal), "credentials-generated"))).toEqual(["credentials-generated @ dean-redis-server"]);
   });
 

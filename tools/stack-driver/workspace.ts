@@ -87,6 +87,11 @@ export class EngineWorkspace {
     });
   }
 
+  /** Runs another program (dean-ops, say) with this workspace's engine, backend and passphrase. */
+  exec(command: string, args: readonly string[], options: PulumiOptions = {}): Promise<Captured> {
+    return runCaptured(command, [...args], { cwd: this.dir, env: { ...this.env, ...options.env }, timeoutMs: options.timeoutMs ?? 600_000 });
+  }
+
   /** Like pulumi(), but a non-zero exit is an error that carries the command's output. */
   async ok(args: readonly string[], options: PulumiOptions = {}): Promise<Captured> {
     const result = await this.pulumi(args, options);

@@ -54,6 +54,12 @@ export function setLabel(draft: Draft, label: string, value: string | undefined)
   setProp(draft, "labels", value === undefined ? labels : [...labels, { label, value }]);
 }
 
+/** A container's envs replaced by literals typed into the program: no resource's output flows into them. */
+export function setLiteralEnvs(draft: Draft, envs: string[]): void {
+  setProp(draft, "envs", envs);
+  draft.propertyDependencies = { ...draft.propertyDependencies, envs: [] };
+}
+
 /** Replaces (or adds) NAME=value in a container's envs. */
 export function setEnv(draft: Draft, name: string, value: string): void {
   const envs = ((draft.inputs.envs ?? []) as string[]).filter((entry) => !entry.startsWith(`${name}=`));

@@ -13,6 +13,7 @@ export function declared(type: string, name: string, inputs: Record<string, unkn
     state: { ...inputs },
     parent: "",
     dependencies: [],
+    propertyDependencies: {},
     provider: "",
     protect: false,
     retainOnDelete: false,

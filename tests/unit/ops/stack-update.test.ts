@@ -1,5 +1,6 @@
 import type { UpdateSummary } from "@pulumi/pulumi/automation";
 import { toStackUpdate } from "../../../ops/adapters/pulumi-config";
+import { numbered } from "../../../ops/adapters/pulumi-stack";
 
 /** What dean-ops reads of a `pulumi stack history` entry (the Automation API's UpdateSummary). */
 describe("a history entry as dean-ops reads it", () => {
@@ -21,5 +22,21 @@ describe("a history entry as dean-ops reads it", () => {
 
   it("has no commit when the update did not run from a checkout", () => {
     expect(toStackUpdate({ ...summary, environment: { "exec.kind": "cli" } })).not.toHaveProperty("programCommit");
+  });
+});
+
+describe("history versions", () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 11, 3, 10, minute));
+  const update = (version: number, minute: number) => ({
+    version, kind: "update" as const, result: "succeeded" as const, startTime: at(minute), message: `at ${minute}`, config: {}, unreadableSecrets: [], resourceChanges: {},
+  });
+
+  it("numbers a self-managed backend's entries (all version 0) in order, oldest 1", () => {
+    const entries = numbered([update(0, 30), update(0, 10), update(0, 20)]);
+    expect(entries.map((entry) => `${entry.version} ${entry.message}`)).toEqual(["1 at 10", "2 at 20", "3 at 30"]);
+  });
+
+  it("keeps the numbers a backend records", () => {
+    expect(numbered([update(7, 30), update(6, 10)]).map((entry) => entry.version)).toEqual([7, 6]);
   });
 });
