@@ -1,5 +1,4 @@
 import path from "node:path";
-import { Client } from "pg";
 import { removeInstanceObjects } from "../../tools/stack-driver/cleanup";
 import { missingPrerequisite } from "../../tools/stack-driver/prerequisites";
 import type { Captured } from "../../tools/stack-driver/run";
@@ -7,6 +6,7 @@ import { runCaptured } from "../../tools/stack-driver/run";
 import { EngineWorkspace, missingEngine } from "../../tools/stack-driver/workspace";
 import { describeWithPrerequisite } from "../support/prerequisites";
 import { getThroughNginx, healthyThroughNginx } from "./support/health";
+import { loginWorks as loginWorksOn } from "./support/postgres-login";
 
 /**
  * dean-ops against a real stack: every command through the Automation API and the real engine
@@ -51,18 +51,7 @@ describeWithPrerequisite("dean-ops on a real stack (Automation API, real engine,
     const history = JSON.parse((await workspace.ok(["stack", "history", "--json", "--stack", STACK])).stdout) as { kind: string }[];
     return history.filter((entry) => entry.kind === "update").length;
   };
-  const loginWorks = async (user: string, password: string): Promise<boolean> => {
-    const client = new Client({ host: "127.0.0.1", port: POSTGRES_PORT, user, password, database: DATABASE, connectionTimeoutMillis: 10_000 });
-    try {
-      await client.connect();
-      return true;
-    } catch (error) {
-      if (/password authentication failed/.test(String(error))) return false;
-      throw error;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const loginWorks = (user: string, password: string) => loginWorksOn({ port: POSTGRES_PORT, database: DATABASE }, user, password);
   const nginxConf = async (): Promise<string> => (await runCaptured("docker", ["exec", `${INSTANCE}-nginx`, "cat", "/etc/nginx/nginx.conf"])).stdout;
 
   beforeAll(async () => {

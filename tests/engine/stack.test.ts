@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { Client } from "pg";
 import { removeInstanceObjects, remainingInstanceObjects } from "../../tools/stack-driver/cleanup";
 import { missingPrerequisite } from "../../tools/stack-driver/prerequisites";
 import { describeWithPrerequisite } from "../support/prerequisites";
 import { healthyThroughNginx as healthyThroughNginxOn } from "./support/health";
+import { loginWorks as loginWorksOn } from "./support/postgres-login";
 import { runCaptured } from "../../tools/stack-driver/run";
 import { EngineWorkspace, missingEngine } from "../../tools/stack-driver/workspace";
 
@@ -66,20 +66,8 @@ async function psql(container: string, sql: string): Promise<string> {
   return result.stdout.trim();
 }
 
-/** Whether `user` logs in with `password` over TCP on the published loopback port. */
-async function loginWorks(user: string, password: string): Promise<boolean> {
-  const client = new Client({ host: "127.0.0.1", port: POSTGRES_PORT, user, password, database: DATABASE, connectionTimeoutMillis: 10_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch (error) {
-    if (/password authentication failed/.test(String(error))) return false;
-    throw error;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const POSTGRES = { port: POSTGRES_PORT, database: DATABASE };
+const loginWorks = (user: string, password: string) => loginWorksOn(POSTGRES, user, password);
 
 describeWithPrerequisite("the program on the real Pulumi engine", missingEngine() ?? missingPrerequisite(IMAGES), () => {
   let workspace: EngineWorkspace;
