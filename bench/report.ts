@@ -9,7 +9,12 @@ import { checkTargets, type TargetCheck, type TargetId } from "./targets";
  */
 
 const MIB = 2 ** 20;
-const REPLICA_CHANGES: readonly ReplicaChange[] = ["scale 1 -> 3", "restart 1 of 3 replicas", "scale 3 -> 1"];
+const REPLICA_CHANGES: readonly ReplicaChange[] = ["scale 1 -> 3", "restart 1 of 3 replicas", "scale 3 -> 1", "upgrade", "rotate database", "rotate redis", "rotate jwt"];
+
+/** The changes these results measured (older results have no upgrade or rotation phases). */
+function measuredChanges(result: AvailabilityResult): ReplicaChange[] {
+  return REPLICA_CHANGES.filter((change) => result.runs.some((run) => run.phases.some((p) => p.phase === change)));
+}
 
 function stamp(section: Section<unknown>): string {
   return `Measured ${section.measuredAt.slice(0, 16).replace("T", " ")} UTC, ${section.runs} runs, 1-minute load average ${section.machine.loadAverage} at the start.`;
@@ -119,13 +124,16 @@ function rateLimitSection(results: BenchResults): string {
   ].join("\n");
 }
 
-function phaseRows(label: string, phases: readonly AvailabilityPhase[]): string[][] {
-  return [
+function phaseRows(label: string, phases: readonly AvailabilityPhase[], steadyP99Ms?: readonly number[]): string[][] {
+  const rows = [
     row(`${label}: failed requests`, phases.map((p) => p.failed), 0),
     row(`${label}: requests`, phases.map((p) => p.requests), 0),
     row(`${label}: change duration (s)`, phases.map((p) => p.operationSeconds), 1),
     row(`${label}: slowest answer (ms)`, phases.map((p) => p.maxLatencyMs), 0),
   ];
+  // The same run's steady p99 (no change running) against this phase's slowest answer.
+  if (steadyP99Ms) rows.push(row(`${label}: slowest / steady p99`, phases.map((p, index) => p.maxLatencyMs / steadyP99Ms[index]), 1));
+  return rows;
 }
 
 function sum(phases: readonly AvailabilityPhase[], key: "errors" | "unanswered"): number {
@@ -150,7 +158,13 @@ function availabilitySection(results: BenchResults): string {
   const availability = results.availability;
   if (!availability) return "## 4. Availability during change\n\nNot measured in this report.";
   const { result } = availability;
-  const rows = REPLICA_CHANGES.flatMap((change) => phaseRows(change, result.runs.flatMap((run) => run.phases.filter((p) => p.phase === change))));
+  const rows = [
+    row("steady p99, no change (ms)", result.runs.map((run) => run.steadyP99Ms), 1),
+    ...measuredChanges(result).flatMap((change) => {
+      const runs = result.runs.filter((run) => run.phases.some((p) => p.phase === change));
+      return phaseRows(change, runs.flatMap((run) => run.phases.filter((p) => p.phase === change)), runs.map((run) => run.steadyP99Ms));
+    }),
+  ];
   const edge = result.runs.map((run) => run.edgeChange);
   const edgeRows = [...phaseRows("nginx config change", edge), row("nginx config change: failure window (s)", edge.map((p) => p.failureWindowSeconds), 1)];
   const statuses = (phases: readonly AvailabilityPhase[]) => statusList(mergeStatuses(phases.map((p) => p.statuses)));
@@ -159,7 +173,7 @@ function availabilitySection(results: BenchResults): string {
     "",
     stamp(availability),
     "",
-    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} connections, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, a connection error or timeout, or a request lost on a connection closed under it. Each run scales 1 -> 3 replicas (a stack update), restarts one of the three (\`docker restart\`, until healthy), and scales 3 -> 1.`,
+    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} connections, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, a connection error or timeout, or a request lost on a connection closed under it. Each run first measures the same load with no change (its p99 is the "steady p99"), then, each a real \`pulumi up\` unless said otherwise: scales 1 -> 3 replicas, restarts one of the three (\`docker restart\`, until healthy), scales 3 -> 1, upgrades the orchestrator to the next stand-in release (run n deploys \`1.0.n\`: pre-upgrade backup, migration, new replicas created and healthy before the old ones go), and rotates the database credential (ALTER ROLE, new replicas), the Redis password (Redis restarted with the new one, new replicas) and the JWT key (new replicas, then the logout).`,
     "",
     table(["figure", "min", "median", "max"], rows),
     "",
@@ -227,7 +241,7 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
   }
   const availability = results.availability?.result;
   if (availability && missed.has("availability")) {
-    const byChange = REPLICA_CHANGES.map((change) => {
+    const byChange = measuredChanges(availability).map((change) => {
       const phases = availability.runs.flatMap((run) => run.phases.filter((p) => p.phase === change));
       return `${change}: ${phases.map((p) => p.failed).join(", ")} failed per run (${statusList(mergeStatuses(phases.map((p) => p.statuses)))})`;
     });

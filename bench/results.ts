@@ -63,8 +63,10 @@ export interface RateLimitResult {
   readonly runs: RateLimitRun[];
 }
 
-/** The changes issue 6 sets the zero-failure target for. */
-export type ReplicaChange = "scale 1 -> 3" | "restart 1 of 3 replicas" | "scale 3 -> 1";
+/** The changes with a zero-failure target: scaling, a restart, an upgrade and each rotation. */
+export type ReplicaChange =
+  | "scale 1 -> 3" | "restart 1 of 3 replicas" | "scale 3 -> 1"
+  | "upgrade" | "rotate database" | "rotate redis" | "rotate jwt";
 /** Not a target: any nginx config change replaces the nginx container (measured to show the cost). */
 export type EdgeChange = "nginx config change";
 export type AvailabilityPhaseName = ReplicaChange | EdgeChange;
@@ -89,6 +91,8 @@ export interface AvailabilityPhase {
 }
 
 export interface AvailabilityRun {
+  /** p99 latency (ms) of the same load with no change running: what a change's slowest answer is compared with. */
+  readonly steadyP99Ms: number;
   /** The replica changes, in order. */
   readonly phases: AvailabilityPhase[];
   /** An nginx config change (a deny rule for a TEST-NET address added or removed). */

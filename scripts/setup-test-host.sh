@@ -13,7 +13,8 @@
 #        dean-local/postgres:15                images/postgres
 #        dean-local/redis:7                    images/redis
 #        dean-local/nginx:1.22                 images/nginx
-#        dean-local/orchestrator:1.0.0, 1.0.1  images/orchestrator (DEAN_VERSION build arg)
+#        dean-local/orchestrator:1.0.0, 1.0.1  images/orchestrator (DEAN_VERSION build arg), and
+#        1.0.2 to 1.0.5 (no new migration) that the availability benchmark upgrades to
 #  4. Checks the Docker networking the program relies on: names resolve on user-defined and
 #     internal networks, and a port published on 127.0.0.1 answers from the host.
 #
@@ -400,6 +401,10 @@ build_images() {
 	build_image dean-local/nginx:1.22 nginx
 	build_image dean-local/orchestrator:1.0.0 orchestrator DEAN_VERSION=1.0.0
 	build_image dean-local/orchestrator:1.0.1 orchestrator DEAN_VERSION=1.0.1
+	# Patch releases without a migration: the availability benchmark upgrades to a new one per run.
+	for patch in 2 3 4 5; do
+		build_image "dean-local/orchestrator:1.0.$patch" orchestrator "DEAN_VERSION=1.0.$patch"
+	done
 	if [ "$REBUILT" = 1 ]; then
 		# Images replaced by a rebuild are left untagged; only ours carry the hash label.
 		docker image prune --force --filter "label=$HASH_LABEL" > /dev/null

@@ -6,12 +6,16 @@ import { serviceContainers, waitForHealth } from "../../tools/stack-driver/conta
 import { sleep } from "../../tools/stack-driver/wait";
 import { answered, failedRequests, runLoad } from "../load";
 import type { AvailabilityPhase, AvailabilityPhaseName, AvailabilityResult, AvailabilityRun } from "../results";
-import { authorization, benchConfig, NGINX_TRIALS_URL, progress } from "./bench-stack";
+import type { ConfigOverrides } from "../../tools/stack-driver/stack-config";
+import { latencyFigures } from "../stats";
+import { authorization, benchConfig, carry, NGINX_HEALTH_URL, NGINX_TRIALS_URL, progress } from "./bench-stack";
 
 /**
  * Benchmark 4: failed requests (non-2xx non-429, or no answer) under a steady 20 r/s through
  * nginx, rate limit lifted, while the stack scales 1 -> 3 replicas, one of the three is
- * restarted, and it scales back 3 -> 1. Load runs a few seconds before and after each change.
+ * restarted, it scales back 3 -> 1, the orchestrator is upgraded and each credential rotated
+ * (all by real `pulumi up`). Load runs a few seconds before and after each change; the slowest
+ * answer of each change is compared with the p99 of the same load with no change.
  * Each run also changes nginx's config once (a deny rule for a TEST-NET-1 address, which no
  * traffic here comes from, added or removed): not a target, but it measures the gap that
  * replacing the nginx container leaves.
@@ -28,13 +32,23 @@ const TAIL_MS = 5000;
 /** The longest a phase's load may run whatever happens to the change. */
 const MAX_PHASE_SECONDS = 240;
 const HEALTHY_WITHIN_MS = 120_000;
+/** The no-change load whose p99 each change's slowest answer is compared with. */
+const STEADY_SECONDS = 15;
+/** The stand-in releases an upgrade goes to: run n deploys 1.0.n (scripts/setup-test-host.sh builds them). */
+const upgradeImage = (run: number): string => `dean-local/orchestrator:1.0.${run}`;
 
-async function underLoad(stack: EngineStack, phase: AvailabilityPhaseName, change: () => Promise<void>): Promise<AvailabilityPhase> {
+/** Where a phase's load goes: the API with a token, or /health (a JWT rotation refuses the old token by design). */
+interface Target {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
+
+async function underLoad(stack: EngineStack, phase: AvailabilityPhaseName, change: () => Promise<void>, target: Target = { url: NGINX_TRIALS_URL, headers: authorization(stack) }): Promise<AvailabilityPhase> {
   let stopLoad: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     stopLoad = resolve;
   });
-  const load = runLoad({ url: NGINX_TRIALS_URL, rate: RATE, seconds: MAX_PHASE_SECONDS, connections: CONNECTIONS, headers: authorization(stack), until: stopped });
+  const load = runLoad({ url: target.url, rate: RATE, seconds: MAX_PHASE_SECONDS, connections: CONNECTIONS, headers: target.headers, until: stopped });
   await sleep(LEAD_MS);
   const started = Date.now();
   let operationSeconds = 0;
@@ -74,12 +88,25 @@ async function restartOneReplica(): Promise<void> {
   await waitForHealth(target.id, "healthy", HEALTHY_WITHIN_MS);
 }
 
-/** Expects the stack at 1 replica (BENCH_OVERRIDES) and leaves it there. */
+/** p99 (ms) of the same load with no change running. */
+async function steadyP99(stack: EngineStack): Promise<number> {
+  const result = await runLoad({ url: NGINX_TRIALS_URL, rate: RATE, seconds: STEADY_SECONDS, connections: CONNECTIONS, headers: authorization(stack) });
+  if (failedRequests(result) > 0) throw new Error(`the steady load before the changes failed ${failedRequests(result)} requests: the stack is not healthy`);
+  return latencyFigures(result.latenciesMs).p99;
+}
+
+/** Expects the stack at 1 replica (BENCH_OVERRIDES) and leaves it there, upgraded and rotated `runs` times. */
 export async function measureAvailability(stack: EngineStack, runs: number): Promise<AvailabilityResult> {
   const results: AvailabilityRun[] = [];
   for (let run = 1; run <= runs; run++) {
     // The deny rule the previous run's nginx change left in place: replica changes keep it.
     const denied = run % 2 === 0 ? [UNUSED_ADDRESS] : [];
+    const steadyP99Ms = await steadyP99(stack);
+    /** A stack update that keeps this run's deny list and makes `change` stick for later updates. */
+    const lasting = (change: ConfigOverrides) => async () => {
+      carry(change);
+      await stack.update(benchConfig({ nginx: { blockedIps: denied } }));
+    };
     const phases = [
       await underLoad(stack, "scale 1 -> 3", async () => {
         await stack.update(benchConfig({ orchestrator: { replicas: 3 }, nginx: { blockedIps: denied } }));
@@ -88,13 +115,19 @@ export async function measureAvailability(stack: EngineStack, runs: number): Pro
       await underLoad(stack, "scale 3 -> 1", async () => {
         await stack.update(benchConfig({ nginx: { blockedIps: denied } }));
       }),
+      await underLoad(stack, "upgrade", lasting({ images: { orchestrator: upgradeImage(run) } })),
+      await underLoad(stack, "rotate database", lasting({ rotation: { database: run } })),
+      await underLoad(stack, "rotate redis", lasting({ rotation: { redis: run } })),
+      // Tokens signed with the old key are refused once the new replicas serve: that is the
+      // rotation working, so this load asks /health (database and Redis behind it), no token.
+      await underLoad(stack, "rotate jwt", lasting({ rotation: { jwt: run } }), { url: NGINX_HEALTH_URL, headers: {} }),
     ];
     // Odd runs add the deny rule, even runs remove it again.
     const toggled = denied.length === 0 ? [UNUSED_ADDRESS] : [];
     const edgeChange = await underLoad(stack, "nginx config change", async () => {
       await stack.update(benchConfig({ nginx: { blockedIps: toggled } }));
     });
-    results.push({ phases, edgeChange });
+    results.push({ steadyP99Ms, phases, edgeChange });
     const summary = (p: AvailabilityPhase) => `${p.phase}: ${p.failed} failed of ${p.requests} (${p.operationSeconds.toFixed(1)} s)`;
     progress(`availability run ${run}: ${[...phases, edgeChange].map(summary).join("; ")}`);
   }

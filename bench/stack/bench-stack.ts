@@ -42,12 +42,25 @@ export const BENCH_OVERRIDES: ConfigOverrides = {
   backup: { interval: "24h", resources: { cpus: 1.5, memoryMiB: 512, reservedCpus: 0.1, reservedMemoryMiB: 64 } },
 };
 
-/** BENCH_OVERRIDES plus a change (each update takes the whole set of overrides). */
+/**
+ * What an earlier measurement changed for good (the orchestrator image after an upgrade, the
+ * rotation counters): every later update must carry it, since each takes the whole set of
+ * overrides and an older image cannot migrate a newer schema back.
+ */
+let carried: ConfigOverrides = {};
+
+/** Keeps `change` in every later benchConfig(). */
+export function carry(change: ConfigOverrides): void {
+  carried = deepMerge(carried, change) as ConfigOverrides;
+}
+
+/** BENCH_OVERRIDES, what was carried, and a change (each update takes the whole set of overrides). */
 export function benchConfig(change: ConfigOverrides = {}): ConfigOverrides {
-  return deepMerge(BENCH_OVERRIDES, change) as ConfigOverrides;
+  return deepMerge(deepMerge(BENCH_OVERRIDES, carried), change) as ConfigOverrides;
 }
 
 export const NGINX_TRIALS_URL = `https://127.0.0.1:${e2eSettings().nginx.httpsPort}${TRIALS_PATH}`;
+export const NGINX_HEALTH_URL = `https://127.0.0.1:${e2eSettings().nginx.httpsPort}/health`;
 export const DIRECT_TRIALS_URL = `http://127.0.0.1:${DIRECT_PORT}${TRIALS_PATH}`;
 
 /** An Authorization header the orchestrator accepts: HS256 with the stack's generated key. */

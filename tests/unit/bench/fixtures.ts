@@ -74,7 +74,11 @@ export function results(knobs: Knobs = {}): BenchResults {
       connections: 4,
       nginx: { dnsCacheSeconds: 2, connectTimeoutSeconds: 2 },
       runs: Array.from({ length: 5 }, (_, i) => ({
-        phases: [phase("scale 1 -> 3", 0), phase("restart 1 of 3 replicas", i === 0 ? restartFailures : 0, i === 0 && restartFailures > 0 ? { 200: 400, 502: restartFailures } : { 200: 400 }), phase("scale 3 -> 1", 0)],
+        steadyP99Ms: 12,
+        phases: [
+          phase("scale 1 -> 3", 0), phase("restart 1 of 3 replicas", i === 0 ? restartFailures : 0, i === 0 && restartFailures > 0 ? { 200: 400, 502: restartFailures } : { 200: 400 }), phase("scale 3 -> 1", 0),
+          phase("upgrade", 0), phase("rotate database", 0), phase("rotate redis", 0), phase("rotate jwt", 0),
+        ],
         edgeChange: { ...phase("nginx config change", 30), errors: 30, failureWindowSeconds: 13 },
       })),
     }),

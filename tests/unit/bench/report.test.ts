@@ -68,7 +68,23 @@ describe("the benchmark report", () => {
     expect(report).toContain("| 3 | 1.35 | 1.50 | 1.65 |");
     expect(report).toContain("| 100 | refused: dean:orchestrator.replicas must be a whole number between 1 and 50 (got 100) |");
     expect(report).toContain("| job's dump part / bare pg_dump | 1.05 | 1.05 | 1.05 |");
+    // Upgrade and rotations beside scaling, each slowest answer against the run's steady p99.
+    expect(report).toContain("| steady p99, no change (ms) | 12.0 | 12.0 | 12.0 |");
+    for (const change of ["upgrade", "rotate database", "rotate redis", "rotate jwt"]) {
+      expect(report).toContain(`| ${change}: failed requests | 0 | 0 | 0 |`);
+      expect(report).toContain(`| ${change}: slowest / steady p99 | 66.7 | 66.7 | 66.7 |`);
+    }
     expect(report).toContain("Every measured target is met.");
+  });
+
+  test("results measured before upgrades and rotations were added still render, without those rows", () => {
+    const old = results();
+    const availability = old.availability;
+    if (!availability) throw new Error("the fixture has an availability section");
+    const runs = availability.result.runs.map((run) => ({ ...run, phases: run.phases.filter((p) => !p.phase.startsWith("rotate") && p.phase !== "upgrade") }));
+    const report = renderReport({ ...old, availability: { ...availability, result: { ...availability.result, runs } } }, AT);
+    expect(report).toContain("| scale 3 -> 1: failed requests | 0 | 0 | 0 |");
+    expect(report).not.toContain("rotate database:");
   });
 
   test("says plainly which target is missed and why", () => {
