@@ -35,7 +35,7 @@ function machineSection(results: BenchResults): string {
     "",
     table(["CPU", "cores", "memory", "OS", "kernel", "Node.js", "Docker engine"], rows),
     "",
-    "Every container runs on the same 2-core machine as the load generator and the Pulumi engine, so the figures include that contention; they compare paths and configurations on one machine, they are not capacity figures for production hardware.",
+    "Every container runs on the same 2-core machine as the load generator and what deploys the stack (the real Pulumi engine for sections measured from 2026-12-03 on; sections measured before used the project's former home-made deploy harness, whose replacement steps differed), so the figures include that contention; they compare paths and configurations on one machine, they are not capacity figures for production hardware.",
   ].join("\n");
 }
 
@@ -173,7 +173,7 @@ function availabilitySection(results: BenchResults): string {
     "",
     stamp(availability),
     "",
-    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} connections, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, a connection error or timeout, or a request lost on a connection closed under it. Each run first measures the same load with no change (its p99 is the "steady p99"), then, each a real \`pulumi up\` unless said otherwise: scales 1 -> 3 replicas, restarts one of the three (\`docker restart\`, until healthy), scales 3 -> 1, upgrades the orchestrator to the next stand-in release (run n deploys \`1.0.n\`: pre-upgrade backup, migration, new replicas created and healthy before the old ones go), and rotates the database credential (ALTER ROLE, new replicas), the Redis password (Redis restarted with the new one, new replicas) and the JWT key (new replicas, then the logout).`,
+    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} connections, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, a connection error or timeout, or a request lost on a connection closed under it. Each run first measures the same load with no change (its p99 is the "steady p99"), then, each a real \`pulumi up\` unless said otherwise: scales 1 -> 3 replicas, restarts one of the three (\`docker restart\`, until healthy), upgrades the orchestrator to the next stand-in release (run n deploys \`1.0.n\`: pre-upgrade backup, migration, new replicas created and healthy before the old ones go), rotates the database credential (ALTER ROLE, new replicas), the Redis password (Redis replaced with the new one, new replicas) and the JWT key (new replicas, then the logout; this load asks \`/health\`, since tokens of the old key are refused by design), all at 3 replicas, and scales 3 -> 1. The bench publishes replica 1 on a host port for the proxy comparison, which makes replica 1 delete-first; at 3 replicas the other two serve meanwhile.`,
     "",
     table(["figure", "min", "median", "max"], rows),
     "",

@@ -105,22 +105,25 @@ export async function measureAvailability(stack: EngineStack, runs: number): Pro
     /** A stack update that keeps this run's deny list and makes `change` stick for later updates. */
     const lasting = (change: ConfigOverrides) => async () => {
       carry(change);
-      await stack.update(benchConfig({ nginx: { blockedIps: denied } }));
+      await stack.update(benchConfig({ orchestrator: { replicas: 3 }, nginx: { blockedIps: denied } }));
     };
+    // Upgrade and rotations run at 3 replicas: the bench publishes replica 1 on a host port
+    // (for the proxy comparison), which makes replica 1 delete-first, and at 1 replica that
+    // alone would take the API down; the others serve while it is replaced.
     const phases = [
       await underLoad(stack, "scale 1 -> 3", async () => {
         await stack.update(benchConfig({ orchestrator: { replicas: 3 }, nginx: { blockedIps: denied } }));
       }),
       await underLoad(stack, "restart 1 of 3 replicas", restartOneReplica),
-      await underLoad(stack, "scale 3 -> 1", async () => {
-        await stack.update(benchConfig({ nginx: { blockedIps: denied } }));
-      }),
       await underLoad(stack, "upgrade", lasting({ images: { orchestrator: upgradeImage(run) } })),
       await underLoad(stack, "rotate database", lasting({ rotation: { database: run } })),
       await underLoad(stack, "rotate redis", lasting({ rotation: { redis: run } })),
       // Tokens signed with the old key are refused once the new replicas serve: that is the
       // rotation working, so this load asks /health (database and Redis behind it), no token.
       await underLoad(stack, "rotate jwt", lasting({ rotation: { jwt: run } }), { url: NGINX_HEALTH_URL, headers: {} }),
+      await underLoad(stack, "scale 3 -> 1", async () => {
+        await stack.update(benchConfig({ nginx: { blockedIps: denied } }));
+      }),
     ];
     // Odd runs add the deny rule, even runs remove it again.
     const toggled = denied.length === 0 ? [UNUSED_ADDRESS] : [];
