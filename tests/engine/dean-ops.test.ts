@@ -148,6 +148,13 @@ describeWithPrerequisite("dean-ops on a real stack (Automation API, real engine,
     expect(history).not.toContain("-> 11");
   });
 
+  test("rollback re-applies the previous update's config: the address unblocked last is blocked again", async () => {
+    const rolledBack = await opsOk("rollback");
+    expect(rolledBack).toContain(`dean:nginx.blockedIps: [] -> ["${ATTACKER}"]`);
+    expect(rolledBack).toContain("Credentials: unchanged");
+    expect(await nginxConf()).toContain(`deny ${ATTACKER};`);
+  });
+
   test("rollback --restore-db to the first deploy, across scale, upgrade and rotation: old image and data, today's credentials", async () => {
     const credentials = await connection();
     const rolledBack = await opsOk("rollback", "--to", String(firstVersion), "--restore-db");
