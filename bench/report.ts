@@ -246,6 +246,10 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
       return `${change}: ${phases.map((p) => p.failed).join(", ")} failed per run (${statusList(mergeStatuses(phases.map((p) => p.statuses)))})`;
     });
     paragraphs.push(`**Failures during replica changes.** ${byChange.join("; ")}.`);
+    const redis = availability.runs.flatMap((run) => run.phases.filter((p) => p.phase === "rotate redis"));
+    if (redis.some((p) => p.failed > 0)) {
+      paragraphs.push("**Redis rotation.** The new password changes Redis's uploaded redis.conf and its environment, and the Docker provider replaces a container whose uploads change; Redis has a fixed name and port and one data volume, so the old one stops before the new one starts (delete-before-replace). While no Redis answers, the API answers 503 (and a replica mid-restart 502). A rotation without the gap would keep the container and change the password live: add the new one beside the old (`ACL SETUSER default >new`), replace the replicas with the new REDIS_URL, then remove the old one (`ACL SETUSER default <old`), with redis.conf updated for the next restart.");
+    }
   }
   return paragraphs;
 }

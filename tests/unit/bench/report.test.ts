@@ -77,6 +77,17 @@ describe("the benchmark report", () => {
     expect(report).toContain("Every measured target is met.");
   });
 
+  test("failures during a Redis rotation are explained: Redis is replaced delete-first", () => {
+    const measured = results();
+    const availability = measured.availability;
+    if (!availability) throw new Error("the fixture has an availability section");
+    const runs = availability.result.runs.map((run) => ({ ...run, phases: run.phases.map((p) => (p.phase === "rotate redis" ? { ...p, failed: 130, statuses: { 200: 400, 503: 130 } } : p)) }));
+    const report = renderReport({ ...measured, availability: { ...availability, result: { ...availability.result, runs } } }, AT);
+    expect(report).toContain("rotate redis: 130, 130, 130, 130, 130 failed per run (200: 2000, 503: 650)");
+    expect(report).toContain("**Redis rotation.** The new password changes Redis's uploaded redis.conf");
+    expect(renderReport(measured, AT)).not.toContain("**Redis rotation.**");
+  });
+
   test("results measured before upgrades and rotations were added still render, without those rows", () => {
     const old = results();
     const availability = old.availability;
