@@ -47,8 +47,10 @@ export function postgresServerArgs(settings: PostgresSettings): string[] {
 }
 
 /**
- * PostgreSQL: data volume, server container, and through an explicit postgresql provider
- * the application role, its database, the pg_stat_statements extension and grants.
+ * PostgreSQL: data volume, server container, a bootstrap over the container's local socket
+ * (superuser password; role and database created when missing, for `pulumi up` after a
+ * destroy), and through an explicit postgresql provider the application role and database
+ * (imported), the pg_stat_statements extension and grants.
  */
 export class DeanPostgres extends pulumi.ComponentResource {
   public readonly volume: docker.Volume;
@@ -115,7 +117,8 @@ export class DeanPostgres extends pulumi.ComponentResource {
     this.bootstrap = new command.local.Command(`${name}-bootstrap`, {
       create: pulumi.interpolate`docker exec -i --user postgres ${this.container.name} psql --no-psqlrc --quiet --username ${shellQuote(settings.superuser)} --dbname postgres`,
       stdin: pulumi.secret(pulumi.output(args.superuserPassword).apply((password) => renderPostgresBootstrapSql(settings, password))),
-      // A new server (or volume) or a new password; names refused by the script do not get this far.
+      // Runs again for a new server, a new superuser password or new names (the script itself
+      // refuses a renamed role or database on a server that has data).
       triggers: [this.container.id, pulumi.secret(args.superuserPassword), settings.superuser, settings.user, settings.database],
       logging: "stderr",
     }, { parent: this, dependsOn: [this.container] });
