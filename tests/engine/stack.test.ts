@@ -11,9 +11,10 @@ import { EngineWorkspace, missingEngine } from "../../tools/stack-driver/workspa
 /**
  * The program deployed by the real Pulumi engine: `pulumi up`, `preview`, `refresh`, `stack
  * history` and `destroy` of the CLI built by engine/build.sh, with its resource plugins, on the
- * local Docker engine. What the mock runtime can only model is checked
- * here against the real thing: that an unchanged stack stays unchanged, which steps a change
- * plans, what the history records, and what destroy leaves behind.
+ * local Docker engine. What the mock runtime can only model is checked here against the real
+ * thing: that the policy pack decides at a first preview, that an unchanged stack stays
+ * unchanged, which steps a change plans, what the history records, what destroy leaves behind,
+ * that `up` after a destroy adopts it, and that an instance rename keeps the data.
  */
 
 jest.setTimeout(600_000);
