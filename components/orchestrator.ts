@@ -2,10 +2,9 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { OrchestratorSettings } from "./config";
-import { type ContainerContext, LABEL_INSTANCE, LABEL_SERVICE, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
-
-/** Label carrying the JWT rotation counter a replica was created with. */
-export const LABEL_JWT_ROTATION = "dean.jwt-rotation";
+import { type ContainerContext, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { REDIS_CLI_PATH } from "./redis";
+import { LABEL_JWT_ROTATION, LABEL_REDIS_ROTATION, stopReplicasWithout } from "./stale-replicas";
 
 /** Name nginx resolves (through Docker DNS) to every replica on the frontend network. */
 export const ORCHESTRATOR_ALIAS = "orchestrator";
@@ -26,6 +25,8 @@ export interface OrchestratorArgs {
   readonly jwtSecretKey: pulumi.Input<string>;
   /** JWT rotation counter: a change logs everyone out once the new key is in place. */
   readonly jwtRotation: number;
+  /** Redis password rotation counter, labelled on each replica for the old password's retirement. */
+  readonly redisRotation: number;
   /** Redis container whose `auth:*` keys are flushed on JWT rotation. */
   readonly redisContainerName: pulumi.Input<string>;
   /** What the migration waits for: the database objects and the pre-upgrade backup. */
@@ -134,6 +135,8 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
           { label: "dean.replica", value: String(index) },
           // Which JWT key it signs with: the logout below stops the replicas of an older one.
           { label: LABEL_JWT_ROTATION, value: String(args.jwtRotation) },
+          // Which Redis password it uses: the old one is retired once no running replica does.
+          { label: LABEL_REDIS_ROTATION, value: String(args.redisRotation) },
           ...connectionBudgetLabels(settings),
         ],
         image: args.image,
@@ -164,20 +167,14 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
     }
 
     // The runbook's "force logout": sessions signed with the old key are removed once every
-    // replica runs with the new one. Replaced replicas are deleted only at the end of the
-    // update, and until then they would go on signing sessions with the old key; so the old
-    // ones (every replica of this instance that is not a new one) are stopped first. The new
-    // ones are healthy by then, and nginx passes a refused connection to the next replica.
-    // The old ones are told apart by their JWT rotation label, so its trigger changes only with
-    // the counter: scaling or an upgrade never logs anyone out.
-    const replicaFilter = `--filter label=${LABEL_INSTANCE}=${context.instanceName} --filter label=${LABEL_SERVICE}=orchestrator`;
+    // replica runs with the new one, after the replicas of the old key are stopped (they would
+    // go on signing sessions with it until the end of the update). They are told apart by their
+    // JWT rotation label, so its trigger changes only with the counter: scaling or an upgrade
+    // never logs anyone out.
     this.logout = new command.local.Command(`${name}-logout-on-jwt-rotation`, {
       create: pulumi.interpolate`set -e
-current=" $(docker ps -q --no-trunc ${replicaFilter} --filter label=${LABEL_JWT_ROTATION}=${args.jwtRotation} | tr '\n' ' ') "
-for id in $(docker ps -q --no-trunc ${replicaFilter}); do
-  case "$current" in *" $id "*) ;; *) docker stop --time 30 "$id" > /dev/null ;; esac
-done
-docker exec ${args.redisContainerName} sh -c 'redis-cli -h 127.0.0.1 --scan --pattern "auth:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 unlink > /dev/null'`,
+${stopReplicasWithout(context, LABEL_JWT_ROTATION, String(args.jwtRotation))}
+docker exec ${args.redisContainerName} sh -c '${REDIS_CLI_PATH} --scan --pattern "auth:*" | xargs -r -n 500 ${REDIS_CLI_PATH} unlink > /dev/null'`,
       // Only a new counter (a replacement) runs it. Its text also names the instance and the
       // Redis container, and a change of those alone must not log everybody out.
       update: "true",

@@ -1,14 +1,31 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisSettings } from "./config";
 import { type ContainerContext, dockerName, serviceContainerDefaults } from "./container-defaults";
 import { dataVolume } from "./data-volume";
 import { renderRedisConf } from "./render/redis-conf";
+import {
+  aclAddPassword,
+  aclFileIn,
+  aclKeepOnlyPassword,
+  type RedisCredentialPaths,
+  renderRedisAclApplier,
+  renderRedisCliWrapper,
+  renderRedisStartScript,
+} from "./render/redis-credentials";
+import { LABEL_REDIS_ROTATION, stopReplicasWithout } from "./stale-replicas";
 
 /** Name the orchestrator uses for Redis on the backend network. */
 export const REDIS_ALIAS = "redis";
 export const REDIS_PORT = 6379;
 export const REDIS_CONF_PATH = "/usr/local/etc/redis/redis.conf";
+/** redis-cli as the admin user, for operators too: `docker exec <redis> dean-redis-cli info`. */
+export const REDIS_CLI_PATH = "/usr/local/bin/dean-redis-cli";
+const REDIS_ACL_APPLIER_PATH = "/usr/local/bin/dean-redis-acl";
+const REDIS_START_PATH = "/usr/local/bin/dean-redis-start";
+/** On the data volume: ACL users and the admin password outlive a replaced container. */
+const REDIS_CREDENTIALS: RedisCredentialPaths = { stateDir: "/data/acl", port: REDIS_PORT, cliPath: REDIS_CLI_PATH };
 
 export interface RedisArgs {
   readonly context: ContainerContext;
@@ -18,36 +35,51 @@ export interface RedisArgs {
   readonly image: pulumi.Input<string>;
   /** Internal network shared with the orchestrator. */
   readonly backendNetwork: pulumi.Input<string>;
-  /** requirepass (secret). */
+  /** The application's password (secret). */
   readonly password: pulumi.Input<string>;
 }
 
-/** Redis with a rendered redis.conf; reachable only on the internal backend network. */
+/** Runs the ACL commands on stdin inside the Redis container. */
+const applyAcl = (containerName: pulumi.Input<string>) => pulumi.interpolate`docker exec -i ${containerName} ${REDIS_ACL_APPLIER_PATH}`;
+
+/**
+ * Redis with a rendered redis.conf; reachable only on the internal backend network. Its
+ * password is not part of the container: a step adds it to the ACL beside the previous one
+ * (see render/redis-credentials.ts), and `retireOldRedisPasswords` removes the previous one
+ * once the replicas use the new. Rotating it therefore never restarts Redis.
+ */
 export class DeanRedis extends pulumi.ComponentResource {
   public readonly volume: docker.Volume;
   public readonly container: docker.Container;
+  /** Adds the current password to the application user (keeping the previous one). */
+  public readonly passwordAdded: command.local.Command;
+  /** What a client of Redis must wait for. */
+  public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dean:data:Redis", name, {}, opts);
     const { context, settings } = args;
-    const password = pulumi.output(args.password);
 
-    // Append-only data (sessions, auth keys) survives a replaced container.
+    // Append-only data (sessions, auth keys) and the ACL file survive a replaced container.
     this.volume = dataVolume(`${name}-data`, context, "redis", "redis-data", { parent: this });
 
     this.container = new docker.Container(`${name}-server`, {
       ...serviceContainerDefaults(context, "redis", settings.resources),
       name: dockerName(context, "redis"),
       image: args.image,
-      command: ["redis-server", REDIS_CONF_PATH],
-      uploads: [{ file: REDIS_CONF_PATH, content: pulumi.secret(password.apply((pw) => renderRedisConf(settings, pw))) }],
-      // redis-cli reads REDISCLI_AUTH, so the healthcheck and `docker exec redis-cli`
-      // authenticate without the password on a command line.
-      envs: pulumi.secret(password.apply((pw) => [`REDISCLI_AUTH=${pw}`])),
+      // The start script prepares the ACL file as root, then hands over to the image's
+      // entrypoint, which gives /data to the redis user and drops to it.
+      command: [REDIS_START_PATH, "docker-entrypoint.sh", "redis-server", REDIS_CONF_PATH],
+      uploads: [
+        { file: REDIS_CONF_PATH, content: renderRedisConf(settings, aclFileIn(REDIS_CREDENTIALS.stateDir)) },
+        { file: REDIS_START_PATH, content: renderRedisStartScript(REDIS_CREDENTIALS), executable: true },
+        { file: REDIS_CLI_PATH, content: renderRedisCliWrapper(REDIS_CREDENTIALS), executable: true },
+        { file: REDIS_ACL_APPLIER_PATH, content: renderRedisAclApplier(REDIS_CREDENTIALS), executable: true },
+      ],
       volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
       networksAdvanced: [{ name: args.backendNetwork, aliases: [REDIS_ALIAS] }],
       healthcheck: {
-        tests: ["CMD-SHELL", "redis-cli -h 127.0.0.1 ping | grep -q PONG"],
+        tests: ["CMD-SHELL", `${REDIS_CLI_PATH} ping | grep -q PONG`],
         interval: "5s",
         timeout: "3s",
         retries: 5,
@@ -58,8 +90,48 @@ export class DeanRedis extends pulumi.ComponentResource {
       // Time to write the append-only file before the engine kills it.
       stopTimeout: 30,
       destroyGraceSeconds: 30,
-    }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs", "uploads"] });
+    }, { parent: this, deleteBeforeReplace: true });
 
+    // Also after a replaced container: the ACL file on the volume may predate this password.
+    this.passwordAdded = new command.local.Command(`${name}-password-added`, {
+      create: applyAcl(this.container.name),
+      stdin: pulumi.secret(pulumi.output(args.password).apply(aclAddPassword)),
+      triggers: [this.container.id, pulumi.secret(args.password)],
+      logging: "stderr",
+    }, { parent: this, dependsOn: [this.container] });
+
+    this.ready = [this.container, this.passwordAdded];
     this.registerOutputs({ containerName: this.container.name });
   }
+}
+
+export interface RedisPasswordRetirementArgs {
+  readonly context: ContainerContext;
+  readonly redis: DeanRedis;
+  /** The current password (secret): after this step the only one. */
+  readonly password: pulumi.Input<string>;
+  /** The counter the replicas using `password` are labelled with. */
+  readonly rotation: number;
+  /** The replicas using `password`: they must be running before the old one goes. */
+  readonly replicas: pulumi.Resource[];
+}
+
+/**
+ * The end of a Redis password rotation: stops the replicas of the previous password (Pulumi
+ * would delete them only at the end of the update) and leaves the current password the only
+ * one. Runs again whenever the password or the container changes; with nothing to retire it
+ * stops nothing and sets the same password.
+ */
+export function retireOldRedisPasswords(name: string, args: RedisPasswordRetirementArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
+  return new command.local.Command(name, {
+    // stdin carries the ACL commands: only the last line may read it.
+    create: pulumi.interpolate`set -e
+{
+${stopReplicasWithout(args.context, LABEL_REDIS_ROTATION, String(args.rotation))}
+} < /dev/null
+${applyAcl(args.redis.container.name)}`,
+    stdin: pulumi.secret(pulumi.output(args.password).apply(aclKeepOnlyPassword)),
+    triggers: [args.redis.container.id, pulumi.secret(args.password)],
+    logging: "stderr",
+  }, { ...opts, dependsOn: [...args.replicas, args.redis.passwordAdded] });
 }

@@ -7,7 +7,7 @@ import { DeanNetwork } from "./network";
 import { DeanNginx, publicUrl } from "./nginx";
 import { DeanOrchestrator, ORCHESTRATOR_ALIAS } from "./orchestrator";
 import { DeanPostgres, POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
-import { DeanRedis, REDIS_ALIAS, REDIS_PORT } from "./redis";
+import { DeanRedis, REDIS_ALIAS, REDIS_PORT, retireOldRedisPasswords } from "./redis";
 import { DeanSecrets } from "./secrets";
 import { type TlsSource, tlsSource } from "./tls";
 
@@ -114,9 +114,18 @@ export class DeanStack extends pulumi.ComponentResource {
       redisUrl,
       jwtSecretKey: secrets.jwtSecretKey,
       jwtRotation: cfg.rotation.jwt,
+      redisRotation: cfg.rotation.redis,
       redisContainerName: redis.container.name,
-      migrationDependsOn: [...postgres.ready, redis.container, ...(backup ? [backup.preUpgrade] : [])],
+      migrationDependsOn: [...postgres.ready, ...redis.ready, ...(backup ? [backup.preUpgrade] : [])],
     }, child);
+    // Once every replica runs with the current Redis password, the previous one goes.
+    retireOldRedisPasswords(`${name}-redis-old-passwords-retired`, {
+      context,
+      redis,
+      password: secrets.redisPassword,
+      rotation: cfg.rotation.redis,
+      replicas: orchestrator.replicas,
+    }, { parent: redis });
 
     const tls: TlsSource = tlsSource(`${name}-nginx`, cfg.nginx, args.tlsSecrets, child);
     const nginx = new DeanNginx(`${name}-nginx`, {

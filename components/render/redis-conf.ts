@@ -4,9 +4,9 @@ import type { RedisSettings } from "../config";
 const REDIS_IDLE_CLIENT_TIMEOUT_SECONDS = 300;
 
 /**
- * Quotes a value for redis.conf. Redis splits config lines like a shell (sdssplitargs); inside
- * double quotes it understands \\, \" and \xHH, so anything outside printable ASCII or special
- * to the parser is hex-escaped and a generated password survives verbatim.
+ * Quotes a value for redis.conf or a redis-cli input line. Redis splits both like a shell
+ * (sdssplitargs); inside double quotes it understands \\, \" and \xHH, so anything outside
+ * printable ASCII or special to the parser is hex-escaped and a password survives verbatim.
  */
 export function redisQuote(value: string): string {
   let out = "";
@@ -20,20 +20,20 @@ export function redisQuote(value: string): string {
 }
 
 /**
- * redis.conf for the Redis container. The file holds the password, so callers must treat the
- * rendered text as a secret. Nothing is renamed or disabled: the ops tooling relies on SCAN,
- * UNLINK/DEL, CONFIG GET, INFO and PING.
+ * redis.conf for the Redis container. It holds no credential: users and their password
+ * hashes live in the ACL file on the data volume (see redis-credentials.ts), so a rotated
+ * password never changes the container. Nothing is renamed or disabled: the ops tooling
+ * relies on SCAN, UNLINK/DEL, CONFIG GET, INFO and PING.
  */
-export function renderRedisConf(redis: RedisSettings, password: string): string {
-  if (password.length === 0) throw new Error("renderRedisConf: the Redis password must not be empty");
+export function renderRedisConf(redis: RedisSettings, aclFile: string): string {
   return [
     "# Rendered by dean-infra (components/render/redis-conf.ts); change the stack config, not this file.",
-    "# Reachable only on the internal Docker network (the port is never published); the password",
-    "# is required all the same.",
+    "# Reachable only on the internal Docker network (the port is never published); every user",
+    "# needs a password all the same (the ACL file below, kept on the data volume).",
     "bind 0.0.0.0",
     "port 6379",
     "protected-mode yes",
-    `requirepass ${redisQuote(password)}`,
+    `aclfile ${redisQuote(aclFile)}`,
     "",
     `maxmemory ${redis.maxmemoryMiB}mb`,
     `maxmemory-policy ${redis.evictionPolicy}`,

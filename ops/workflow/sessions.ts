@@ -2,10 +2,11 @@ import type { OpsContext } from "../context";
 import { failed } from "../errors";
 import { readOutputs } from "./outputs";
 
-// The same commands as the program's logout resource (components/orchestrator.ts). The
-// container's REDISCLI_AUTH authenticates them; the password never reaches a command line.
-const SCAN_AUTH_KEYS = ["redis-cli", "-h", "127.0.0.1", "--scan", "--pattern", "auth:*"];
-const UNLINK_AUTH_KEYS = ["sh", "-c", `redis-cli -h 127.0.0.1 --scan --pattern "auth:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 unlink > /dev/null`];
+// The same commands as the program's logout resource (components/orchestrator.ts), through
+// the container's admin wrapper: no password reaches a command line.
+const REDIS_CLI = "dean-redis-cli";
+const SCAN_AUTH_KEYS = [REDIS_CLI, "--scan", "--pattern", "auth:*"];
+const UNLINK_AUTH_KEYS = ["sh", "-c", `${REDIS_CLI} --scan --pattern "auth:*" | xargs -r -n 500 ${REDIS_CLI} unlink > /dev/null`];
 
 async function countAuthKeys(ctx: OpsContext, redis: string): Promise<number> {
   const result = await ctx.docker.exec(redis, SCAN_AUTH_KEYS);

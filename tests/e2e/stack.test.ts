@@ -40,6 +40,8 @@ const HEALTHY_WITHIN_MS = 180_000;
 const MIGRATION = "dean-orchestrator-migration";
 const PRE_UPGRADE = "dean-backup-pre-upgrade";
 const LOGOUT = "dean-orchestrator-logout-on-jwt-rotation";
+const REDIS_PASSWORD_ADDED = "dean-redis-password-added";
+const REDIS_PASSWORDS_RETIRED = "dean-redis-old-passwords-retired";
 const REPLICA = /^dean-e2e-orchestrator-\d+$/;
 const TRIALS = "/api/evolution/trials";
 
@@ -400,6 +402,37 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
       }
       expect(jsonBody(await api.get("/health"))).toMatchObject({ status: "healthy" });
       expect((await api.politely({ path: TRIALS, headers: bearer(shortLivedToken("e2e", jwtKey())) })).status).toBe(200);
+    });
+
+    test("rotating the Redis password: Redis keeps running with its data, the replicas switch, then the old password is refused", async () => {
+      const redisContainer = (stack.outputs.containers as { redis: string }).redis;
+      const redisBefore = await docker().getContainer(redisContainer).inspect();
+      const passwordOf = async (id: string): Promise<string> => new URL((await containerEnv(id)).REDIS_URL).password;
+      const oldPassword = await passwordOf((await replicas())[0].id);
+      await redis.set("e2e:survives-rotation", "yes");
+
+      const rotation = await applyChange({ rotation: { redis: 1 } });
+      expect(steps(rotation, /^dean-redis-server$/)).toEqual([]);
+      const newReplicas = steps(rotation, REPLICA, "replace");
+      expect(newReplicas).toHaveLength(3);
+      // The new password is accepted before the first new replica starts; the old one is
+      // removed only once every new replica is healthy.
+      expectBefore(steps(rotation, REDIS_PASSWORD_ADDED, "replace"), newReplicas, () => stack.describe(rotation));
+      expectBefore(newReplicas, steps(rotation, REDIS_PASSWORDS_RETIRED, "replace"), () => stack.describe(rotation));
+
+      const redisAfter = await docker().getContainer(redisContainer).inspect();
+      expect(redisAfter.Id).toBe(redisBefore.Id);
+      expect(redisAfter.State.StartedAt).toBe(redisBefore.State.StartedAt);
+      expect(await redis.get("e2e:survives-rotation")).toBe("yes");
+      const newPassword = await passwordOf((await replicas())[0].id);
+      expect(newPassword).not.toBe(oldPassword);
+      expect(await redis.pingWithPassword(oldPassword)).toMatch(/WRONGPASS|invalid password/i);
+      expect(await redis.pingWithPassword(newPassword)).toBe("PONG");
+      for (const replica of await replicas()) {
+        expect(await passwordOf(replica.id)).toBe(newPassword);
+        await waitHealthy(replica.id, replica.name, 30_000);
+      }
+      expect(jsonBody(await api.get("/health"))).toMatchObject({ status: "healthy" });
     });
 
     test("rotating the JWT key: old tokens are refused and the auth:* sessions are gone", async () => {

@@ -17,7 +17,8 @@ import { loginWorks as loginWorksOn } from "./support/postgres-login";
 
 jest.setTimeout(600_000);
 
-const STACK = "ops";
+/** The stack is called e2e as in the README's `npm run ops -- <command> --stack e2e`; its own backend and instance keep it apart from the e2e tier's. */
+const STACK = "e2e";
 const CONFIG = path.join(__dirname, "Pulumi.ops.yaml");
 const INSTANCE = "dean-ops";
 const HTTPS_PORT = 28543;
@@ -37,7 +38,7 @@ describeWithPrerequisite("dean-ops on a real stack (Automation API, real engine,
   let workspace: EngineWorkspace;
   let firstVersion = 0;
 
-  /** `dean-ops <args> --stack ops --cwd <project> --yes`, with the workspace's engine, backend and passphrase. */
+  /** `dean-ops <args> --stack e2e --cwd <project> --yes`, with the workspace's engine, backend and passphrase. */
   const ops = (...args: string[]): Promise<Captured> =>
     workspace.exec(process.execPath, [DEAN_OPS, ...args, "--stack", STACK, "--cwd", workspace.dir, "--yes"]);
   const opsOk = async (...args: string[]): Promise<string> => {

@@ -1,6 +1,12 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import Redis from "ioredis";
 import { parseStackConfig, type RedisSettings } from "../../components/config";
 import { renderRedisConf } from "../../components/render/redis-conf";
+import {
+  aclAddPassword, aclFileIn, aclKeepOnlyPassword, type RedisCredentialPaths, renderRedisAclApplier, renderRedisCliWrapper, renderRedisStartScript,
+} from "../../components/render/redis-credentials";
 import { describeWithBinaries, findBinary } from "./support/binaries";
 import { waitFor } from "./support/processes";
 import { startRedisFromConf, type ScratchRedis } from "./support/redis";
@@ -32,13 +38,70 @@ function client(port: number, password?: string): Redis {
   return redis;
 }
 
-describeWithBinaries("the rendered redis.conf under real redis-server", { "redis-server": findBinary("redis-server") }, (bin) => {
+interface Scripts {
+  readonly paths: RedisCredentialPaths;
+  readonly start: string;
+  readonly applier: string;
+}
+
+/** The container's start script and wrappers, rendered for a scratch directory and port. */
+function installScripts(dir: string, port: number): Scripts {
+  const paths: RedisCredentialPaths = { stateDir: path.join(dir, "acl"), port, cliPath: path.join(dir, "dean-redis-cli") };
+  const scripts = { paths, start: path.join(dir, "dean-redis-start"), applier: path.join(dir, "dean-redis-acl") };
+  writeFileSync(scripts.start, renderRedisStartScript(paths), { mode: 0o755 });
+  writeFileSync(paths.cliPath, renderRedisCliWrapper(paths), { mode: 0o755 });
+  writeFileSync(scripts.applier, renderRedisAclApplier(paths), { mode: 0o755 });
+  return scripts;
+}
+
+interface ScriptResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs one of the rendered scripts, bounded in time. */
+function run(file: string, args: readonly string[] = [], input = ""): ScriptResult {
+  const result = spawnSync(file, args, { input, encoding: "utf8", timeout: 30_000 });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the start script as the container does before redis-server (here it execs `true`). */
+function prepare(scripts: Scripts): void {
+  const result = run(scripts.start, ["true"]);
+  if (result.status !== 0) throw new Error(`the start script failed (${String(result.status)}): ${result.stderr}`);
+}
+
+/** Pipes ACL commands into dean-redis-acl, as the program's password steps do. */
+function applyAcl(scripts: Scripts, commands: string): ScriptResult {
+  return run(scripts.applier, [], commands);
+}
+
+describeWithBinaries("the rendered redis.conf and credential scripts under real redis-server", {
+  "redis-server": findBinary("redis-server"), "redis-cli": findBinary("redis-cli"),
+}, (bin) => {
   const servers: ScratchRedis[] = [];
   const clients: Redis[] = [];
+  const scriptsOf = new Map<ScratchRedis, Scripts>();
 
-  const start = async (settings: RedisSettings, password = PASSWORD): Promise<ScratchRedis> => {
-    const server = await startRedisFromConf(bin["redis-server"], renderRedisConf(settings, password));
+  /** A server as the container starts it: start script, then redis-server; `password` added like a first deploy. */
+  const startBare = async (settings: RedisSettings): Promise<{ server: ScratchRedis; scripts: Scripts }> => {
+    let scripts: Scripts | undefined;
+    const server = await startRedisFromConf(bin["redis-server"], ({ dir, port }) => {
+      scripts = installScripts(dir, port);
+      prepare(scripts);
+      return renderRedisConf(settings, aclFileIn(scripts.paths.stateDir));
+    });
     servers.push(server);
+    if (!scripts) throw new Error("the conf was not rendered");
+    scriptsOf.set(server, scripts);
+    return { server, scripts };
+  };
+  const start = async (settings: RedisSettings, password = PASSWORD): Promise<ScratchRedis> => {
+    const { server, scripts } = await startBare(settings);
+    const added = applyAcl(scripts, aclAddPassword(password));
+    if (added.status !== 0) throw new Error(`adding the password failed: ${added.stderr}`);
     return server;
   };
   const connect = async (port: number, password?: string): Promise<Redis> => {
@@ -128,5 +191,79 @@ describeWithBinaries("the rendered redis.conf under real redis-server", { "redis
     expect(await redis.config("GET", "appendonly")).toEqual(["appendonly", "no"]);
     expect(await redis.config("GET", "maxmemory-policy")).toEqual(["maxmemory-policy", "volatile-ttl"]);
     expect(await redis.config("GET", "maxmemory")).toEqual(["maxmemory", String(64 * 1024 * 1024)]);
+  });
+
+  describe("credentials: the ACL file on the data volume, the admin wrapper, a rotation", () => {
+    const cli = (scripts: Scripts, ...args: string[]): ScriptResult => run(scripts.paths.cliPath, args);
+
+    test("first start: the application user cannot log in, the admin user can, the ACL file holds a hash, not the admin password", async () => {
+      const { server, scripts } = await startBare(prodLike());
+      await expect((await connect(server.port)).ping()).rejects.toThrow(/NOAUTH/);
+      expect(cli(scripts, "ping").stdout.trim()).toBe("PONG");
+      const adminPassword = readFileSync(path.join(scripts.paths.stateDir, "admin.password"), "utf8");
+      expect(adminPassword).toMatch(/^[0-9a-f]{64}$/);
+      expect(statSync(path.join(scripts.paths.stateDir, "admin.password")).mode & 0o777).toBe(0o600);
+      const acl = readFileSync(aclFileIn(scripts.paths.stateDir), "utf8");
+      expect(acl).not.toContain(adminPassword);
+      expect(acl).toMatch(/^user default off /m);
+      expect(acl).toMatch(/^user dean-admin on #[0-9a-f]{64} ~\* &\* \+@all$/m);
+      // The application cannot use the admin's password as its own.
+      const asDefault = client(server.port, adminPassword);
+      clients.push(asDefault);
+      await expect(asDefault.connect()).rejects.toThrow();
+    });
+
+    test("a rotation: both passwords work between add and retire, only the new one after, also after a restart", async () => {
+      const { server, scripts } = await startBare(prodLike());
+      const [oldPassword, newPassword] = ["0ld-Passw0rd", `n3w "pass" \\ word`];
+      expect(applyAcl(scripts, aclAddPassword(oldPassword)).status).toBe(0);
+      const longLived = await connect(server.port, oldPassword);
+      expect(await longLived.ping()).toBe("PONG");
+
+      expect(applyAcl(scripts, aclAddPassword(newPassword)).status).toBe(0);
+      expect(await (await connect(server.port, oldPassword)).ping()).toBe("PONG");
+      expect(await (await connect(server.port, newPassword)).ping()).toBe("PONG");
+
+      expect(applyAcl(scripts, aclKeepOnlyPassword(newPassword)).status).toBe(0);
+      const refused = client(server.port, oldPassword);
+      clients.push(refused);
+      await expect(refused.connect()).rejects.toThrow();
+      expect(emitted.get(refused)?.map((error) => error.message).join("\n")).toMatch(/WRONGPASS/);
+      expect(await (await connect(server.port, newPassword)).ping()).toBe("PONG");
+      // A connection opened with the old password is not cut: the replicas using it are stopped by then.
+      expect(await longLived.ping()).toBe("PONG");
+
+      // A restarted container runs the start script again, which keeps the saved application user.
+      prepare(scripts);
+      await server.restart();
+      expect(await (await connect(server.port, newPassword)).ping()).toBe("PONG");
+      const stillRefused = client(server.port, oldPassword);
+      clients.push(stillRefused);
+      await expect(stillRefused.connect()).rejects.toThrow();
+      expect(cli(scripts, "ping").stdout.trim()).toBe("PONG");
+    });
+
+    test("a lost admin password is generated anew on the next start; the application user is kept", async () => {
+      const { server, scripts } = await startBare(prodLike());
+      expect(applyAcl(scripts, aclKeepOnlyPassword("App-Passw0rd")).status).toBe(0);
+      const passwordFile = path.join(scripts.paths.stateDir, "admin.password");
+      const before = readFileSync(passwordFile, "utf8");
+      rmSync(passwordFile);
+      prepare(scripts);
+      await server.restart();
+      expect(readFileSync(passwordFile, "utf8")).not.toBe(before);
+      expect(cli(scripts, "ping").stdout.trim()).toBe("PONG");
+      expect(await (await connect(server.port, "App-Passw0rd")).ping()).toBe("PONG");
+      expect(readFileSync(aclFileIn(scripts.paths.stateDir), "utf8").match(/^user dean-admin /gm)).toHaveLength(1);
+    });
+
+    test("a command Redis refuses fails the step, and the password is not echoed", async () => {
+      const { scripts } = await startBare(prodLike());
+      const result = applyAcl(scripts, `ACL SETUSER default on ">Leaky-Secret-42" not-a-rule\nACL SAVE\n`);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain("Redis accepted 1 of 2 ACL commands");
+      expect(`${result.stdout}${result.stderr}`).not.toContain("Leaky-Secret-42");
+      expect(applyAcl(scripts, "").status).not.toBe(0);
+    });
   });
 });

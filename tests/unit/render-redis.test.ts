@@ -1,5 +1,6 @@
 import { parseStackConfig, type RedisSettings } from "../../components/config";
 import { redisQuote, renderRedisConf } from "../../components/render/redis-conf";
+import { aclAddPassword, aclKeepOnlyPassword } from "../../components/render/redis-credentials";
 
 const dev = (): RedisSettings => parseStackConfig({ environment: "dev" }).redis;
 const prod = (): RedisSettings =>
@@ -59,24 +60,23 @@ function parseRedisConf(text: string): Map<string, string[]> {
   return parsed;
 }
 
+const ACL_FILE = "/data/acl/users.acl";
+
 describe.each([
   ["dev-like", dev()],
   ["prod-like", prod()],
 ])("renderRedisConf, %s", (_, settings) => {
-  const password = "s3cret-Pa55word";
-  const text = renderRedisConf(settings, password);
+  const text = renderRedisConf(settings, ACL_FILE);
   const conf = parseRedisConf(text);
 
-  test("listens on 6379 on the internal network, protected, with a password", () => {
+  test("listens on 6379 on the internal network, protected, users from the ACL file", () => {
     expect(conf.get("bind")).toEqual(["0.0.0.0"]);
     expect(conf.get("port")).toEqual(["6379"]);
     expect(conf.get("protected-mode")).toEqual(["yes"]);
-    expect(conf.get("requirepass")).toEqual([password]);
-  });
-
-  test("the password appears once, on the requirepass line", () => {
-    expect(text.split(password)).toHaveLength(2);
-    expect(text.split("\n").filter((line) => line.includes(password))).toEqual([`requirepass "${password}"`]);
+    expect(conf.get("aclfile")).toEqual([ACL_FILE]);
+    // Redis refuses requirepass or user lines beside an ACL file, and the file must be the only source.
+    expect(conf.has("requirepass")).toBe(false);
+    expect(conf.has("user")).toBe(false);
   });
 
   test("memory, eviction and keyspace notifications follow the settings", () => {
@@ -106,26 +106,40 @@ describe.each([
 
 describe("renderRedisConf, values that need quoting", () => {
   test("an empty keyspaceEvents renders as \"\" (notifications off)", () => {
-    const text = renderRedisConf(parseStackConfig({ environment: "dev", redis: { keyspaceEvents: "" } }).redis, "pw");
+    const text = renderRedisConf(parseStackConfig({ environment: "dev", redis: { keyspaceEvents: "" } }).redis, ACL_FILE);
     expect(text).toMatch(/^notify-keyspace-events ""$/m);
     expect(parseRedisConf(text).get("notify-keyspace-events")).toEqual([""]);
   });
 
   test.each([`with "quotes" and \\backslash\\`, "spaces and $dollar # hash", "new\nline\ttab", "ünïcødé-🔑", "'single'"])(
-    "the password %j survives Redis's parser verbatim",
-    (password) => {
-      const conf = parseRedisConf(renderRedisConf(dev(), password));
-      expect(conf.get("requirepass")).toEqual([password]);
+    "redisQuote(%j) survives Redis's parser verbatim",
+    (value) => {
+      expect(splitArgs(`word ${redisQuote(value)}`)).toEqual(["word", value]);
     },
   );
 
-  test("a password cannot break out of its line", () => {
-    const text = renderRedisConf(dev(), "x\nrename-command CONFIG nope");
-    expect(text).not.toMatch(/^rename-command/m);
+  test("a quoted value cannot break out of its line", () => {
     expect(redisQuote("a\nb")).toBe('"a\\x0ab"');
+    expect(redisQuote("x\nrename-command CONFIG nope")).not.toContain("\n");
+  });
+});
+
+describe("ACL commands of a rotation", () => {
+  test("adding keeps the passwords the user has; keeping only resets them first; each is saved to the ACL file", () => {
+    const add = aclAddPassword("N3wPassword").split("\n").filter((line) => line !== "").map(splitArgs);
+    const keep = aclKeepOnlyPassword("N3wPassword").split("\n").filter((line) => line !== "").map(splitArgs);
+    expect(add).toEqual([["ACL", "SETUSER", "default", "on", "~*", "&*", "+@all", ">N3wPassword"], ["ACL", "SAVE"]]);
+    expect(keep).toEqual([["ACL", "SETUSER", "default", "on", "~*", "&*", "+@all", "resetpass", ">N3wPassword"], ["ACL", "SAVE"]]);
+  });
+
+  test.each([`q"uote`, "sp ace", "new\nline"])("a password %j stays one argument on one line", (password) => {
+    const lines = aclAddPassword(password).split("\n").filter((line) => line !== "");
+    expect(lines).toHaveLength(2);
+    expect(splitArgs(lines[0]).at(-1)).toBe(`>${password}`);
   });
 
   test("an empty password is refused", () => {
-    expect(() => renderRedisConf(dev(), "")).toThrow(/must not be empty/);
+    expect(() => aclAddPassword("")).toThrow(/must not be empty/);
+    expect(() => aclKeepOnlyPassword("")).toThrow(/must not be empty/);
   });
 });

@@ -219,7 +219,7 @@ export class FakeDocker implements DockerHost {
       const newest = epoch === null ? null : this.dumps.find((dump) => dump.verified)?.name ?? "scheduled-dean_production-20250615T020000Z.dump";
       return ok(JSON.stringify({ newestGoodDump: newest, newestGoodDumpTime: null, newestGoodDumpEpoch: epoch, lastResult: "success", lastDump: newest, lastRunTime: "", lastError: null }));
     }
-    if (command[0] === "redis-cli") return ok(this.authKeys.map((key) => `${key}\n`).join(""));
+    if (command[0] === "dean-redis-cli") return ok(this.authKeys.map((key) => `${key}\n`).join(""));
     if (command[0] === "sh") {
       if (this.unlinkWorks) this.authKeys = [];
       return this.unlinkWorks ? ok("") : { exitCode: 1, stdout: "", stderr: "NOAUTH Authentication required." };

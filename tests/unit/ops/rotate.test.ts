@@ -11,7 +11,7 @@ describe("dean-ops rotate", () => {
     expect(await world.run("rotate", "jwt", "--yes")).toBe(0);
     expect(world.changes[0]).toEqual({ op: "setPaths", values: { "dean:rotation.jwt": "1" } });
     const execs = world.calls.flatMap((call) => (call.op === "exec" && call.container === "dean-dev-redis" ? [call.command.join(" ")] : []));
-    expect(execs).toEqual(["redis-cli -h 127.0.0.1 --scan --pattern auth:*"]);
+    expect(execs).toEqual(["dean-redis-cli --scan --pattern auth:*"]);
     expect(world.console.text).toContain("Logout verified: no auth:* keys are left in Redis.");
   });
 
@@ -20,7 +20,7 @@ describe("dean-ops rotate", () => {
     world.docker.authKeys = ["auth:alice", "auth:bob"];
     expect(await world.run("rotate", "jwt", "--yes")).toBe(0);
     const ops = world.calls.flatMap((call) => (call.op === "up" ? ["up"] : call.op === "exec" && call.container === "dean-dev-redis" ? [call.command[0]] : []));
-    expect(ops).toEqual(["up", "redis-cli", "sh", "redis-cli"]);
+    expect(ops).toEqual(["up", "dean-redis-cli", "sh", "dean-redis-cli"]);
     expect(world.docker.authKeys).toEqual([]);
     expect(world.console.text).toContain("2 auth:* key(s) are still in Redis; removing them.");
   });

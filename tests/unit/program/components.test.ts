@@ -144,22 +144,59 @@ describe("postgres", () => {
 });
 
 describe("redis", () => {
-  it("uploads the rendered redis.conf with the password, as a secret", () => {
+  it("uploads the rendered redis.conf, which holds no credential: users live in the ACL file on the data volume", () => {
     const server = prod.container("redis");
     const conf = uploadAt(server, "/usr/local/etc/redis/redis.conf");
     const password = String(prod.named("dean-secrets-redis").state.result);
-    expect(conf.content).toMatch(new RegExp(`^requirepass "?${password}"?$`, "m"));
+    expect(conf.content).not.toContain(password);
+    expect(conf.content).not.toMatch(/^requirepass/m);
+    expect(conf.content).toMatch(/^aclfile "\/data\/acl\/users.acl"$/m);
     expect(conf.content).toMatch(/^maxmemory 2048mb$/m);
     expect(conf.content).toMatch(/^maxmemory-policy allkeys-lru$/m);
     expect(conf.content).toMatch(/^notify-keyspace-events "?Ex"?$/m);
-    expect(server.secretInputPaths).toEqual(expect.arrayContaining(["envs", `uploads.${conf.index}.content`]));
   });
 
-  it("is not published and checks its health with authentication", () => {
+  it("no input of the container carries the password, so a rotation cannot replace it", () => {
+    const server = prod.container("redis");
+    const password = String(prod.named("dean-secrets-redis").state.result);
+    expect(JSON.stringify(server.inputs)).not.toContain(password);
+    expect(server.inputs.envs ?? []).toEqual([]);
+    // The start script, then the image's entrypoint (which drops to the redis user).
+    expect(server.inputs.command).toEqual(["/usr/local/bin/dean-redis-start", "docker-entrypoint.sh", "redis-server", "/usr/local/etc/redis/redis.conf"]);
+    for (const file of ["/usr/local/bin/dean-redis-start", "/usr/local/bin/dean-redis-cli", "/usr/local/bin/dean-redis-acl"]) {
+      expect(uploadAt(server, file).executable).toBe(true);
+    }
+  });
+
+  it("adds the password through stdin after the container, as a secret, and retires old ones after the replicas", () => {
+    const server = prod.container("redis");
+    const password = String(prod.named("dean-secrets-redis").state.result);
+    const added = prod.named("dean-redis-password-added");
+    const retired = prod.named("dean-redis-old-passwords-retired");
+    expect(added.inputs.create).toBe("docker exec -i dean-redis /usr/local/bin/dean-redis-acl");
+    expect(added.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all ">${password}"\nACL SAVE\n`);
+    expect(retired.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all resetpass ">${password}"\nACL SAVE\n`);
+    for (const command of [added, retired]) {
+      expect(String(command.inputs.create)).not.toContain(password);
+      expect(command.secretInputPaths).toEqual(expect.arrayContaining(["stdin"]));
+    }
+    expect(added.dependencies).toContain(server.urn);
+    // Replicas wait for the migration, which waits for the password.
+    const migration = prod.named("dean-orchestrator-migration");
+    expect(migration.dependencies).toContain(added.urn);
+    for (const replica of prod.containers("orchestrator")) {
+      expect(replica.dependencies).toContain(migration.urn);
+      expect(retired.dependencies).toContain(replica.urn);
+      expect(labelsOf(replica)["dean.redis-rotation"]).toBe("0");
+    }
+    // Replicas of another counter are stopped first: they still use the old password.
+    expect(String(retired.inputs.create)).toContain("--filter label=dean.redis-rotation=0");
+  });
+
+  it("is not published and checks its health as the admin user", () => {
     const server = prod.container("redis");
     expect(server.inputs.ports ?? []).toEqual([]);
-    expect(envOf(server).REDISCLI_AUTH).toBe(prod.named("dean-secrets-redis").state.result);
-    expect((server.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("redis-cli");
+    expect((server.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD-SHELL", "/usr/local/bin/dean-redis-cli ping | grep -q PONG"]);
     expect(server.inputs.networksAdvanced).toEqual([expect.objectContaining({ name: "dean-backend", aliases: ["redis"] })]);
   });
 });
@@ -335,7 +372,10 @@ describe("backups", () => {
   it("without backups there is no job, no pre-upgrade backup, and migrations still run", async () => {
     const noBackups = await runStack("dev", { backup: { enabled: false } });
     expect(noBackups.containers("backup")).toEqual([]);
-    expect(noBackups.ofType(COMMAND).map((command) => command.name).sort()).toEqual(["dean-nginx-tls-openssl", "dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration", "dean-postgres-bootstrap"]);
+    expect(noBackups.ofType(COMMAND).map((command) => command.name).sort()).toEqual([
+      "dean-nginx-tls-openssl", "dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration", "dean-postgres-bootstrap",
+      "dean-redis-old-passwords-retired", "dean-redis-password-added",
+    ]);
     expect(noBackups.output("lastPreUpgradeBackup")).toBe("none (backups are disabled)");
   });
 });

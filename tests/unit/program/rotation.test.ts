@@ -38,9 +38,11 @@ describe("secret rotation", () => {
     expect(rotated.named("dean-postgres-app-role").inputs.password).toBe(rotated.named("dean-secrets-database").state.result);
   });
 
-  it("redis: a new password in redis.conf and in the replicas' REDIS_URL", async () => {
+  it("redis: the new password added to the ACL, the replicas' REDIS_URL, the old one retired; the server container untouched", async () => {
     const rotated = await runStack("prod", { rotation: { redis: 1 } });
-    expect(changedResources(baseline, rotated)).toEqual(["dean-orchestrator-migration", ...replicas, "dean-redis-server", "dean-secrets-redis"].sort());
+    expect(changedResources(baseline, rotated)).toEqual([
+      "dean-orchestrator-migration", ...replicas, "dean-redis-old-passwords-retired", "dean-redis-password-added", "dean-secrets-redis",
+    ].sort());
   });
 
   it("an image upgrade re-runs the pre-upgrade backup and migration and replaces the replicas", async () => {
