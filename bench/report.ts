@@ -1,7 +1,7 @@
 import { mergeStatuses, statusList, summaryCells, table } from "./markdown";
-import type { AvailabilityPhase, AvailabilityResult, BenchResults, MachineInfo, ProxyPath, ReplicaChange, Section } from "./results";
+import type { AvailabilityPhase, AvailabilityPhaseName, AvailabilityResult, BenchResults, EdgeChange, MachineInfo, ProxyPath, ReplicaChange, Section } from "./results";
 import { median, summarize } from "./stats";
-import { checkTargets, type TargetCheck, type TargetId } from "./targets";
+import { changesOf, checkTargets, slowestRatios, type TargetCheck, type TargetId } from "./targets";
 
 /**
  * docs/benchmarks.md from the raw results: a min / median / max table per figure, the machine,
@@ -10,10 +10,11 @@ import { checkTargets, type TargetCheck, type TargetId } from "./targets";
 
 const MIB = 2 ** 20;
 const REPLICA_CHANGES: readonly ReplicaChange[] = ["scale 1 -> 3", "restart 1 of 3 replicas", "scale 3 -> 1", "upgrade", "rotate database", "rotate redis", "rotate jwt"];
+const EDGE_CHANGES: readonly EdgeChange[] = ["maintenance on", "maintenance off", "block an address", "unblock it"];
 
-/** The changes these results measured (older results have no upgrade or rotation phases). */
-function measuredChanges(result: AvailabilityResult): ReplicaChange[] {
-  return REPLICA_CHANGES.filter((change) => result.runs.some((run) => run.phases.some((p) => p.phase === change)));
+/** The changes these results measured, in report order (older results have no upgrade or rotation phases). */
+function measuredChanges(result: AvailabilityResult, names: readonly AvailabilityPhaseName[] = [...REPLICA_CHANGES, ...EDGE_CHANGES]): AvailabilityPhaseName[] {
+  return names.filter((change) => result.runs.some((run) => changesOf(run).some((p) => p.phase === change)));
 }
 
 function stamp(section: Section<unknown>): string {
@@ -161,29 +162,26 @@ function availabilitySection(results: BenchResults): string {
   const rows = [
     row("steady p99, no change (ms)", result.runs.map((run) => run.steadyP99Ms), 1),
     ...measuredChanges(result).flatMap((change) => {
-      const runs = result.runs.filter((run) => run.phases.some((p) => p.phase === change));
-      return phaseRows(change, runs.flatMap((run) => run.phases.filter((p) => p.phase === change)), runs.map((run) => run.steadyP99Ms));
+      const runs = result.runs.filter((run) => changesOf(run).some((p) => p.phase === change));
+      return phaseRows(change, runs.flatMap((run) => changesOf(run).filter((p) => p.phase === change)), runs.map((run) => run.steadyP99Ms));
     }),
   ];
-  const edge = result.runs.map((run) => run.edgeChange);
-  const edgeRows = [...phaseRows("nginx config change", edge), row("nginx config change: failure window (s)", edge.map((p) => p.failureWindowSeconds), 1)];
+  const replica = result.runs.flatMap((run) => run.phases);
+  const edge = result.runs.flatMap((run) => run.edgeChanges);
   const statuses = (phases: readonly AvailabilityPhase[]) => statusList(mergeStatuses(phases.map((p) => p.statuses)));
   return [
     "## 4. Availability during change",
     "",
     stamp(availability),
     "",
-    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} connections, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, a connection error or timeout, or a request lost on a connection closed under it. Each run first measures the same load with no change (its p99 is the "steady p99"), then, each a real \`pulumi up\` unless said otherwise: scales 1 -> 3 replicas, restarts one of the three (\`docker restart\`, until healthy), upgrades the orchestrator to the next stand-in release (run n deploys \`1.0.n\`: pre-upgrade backup, migration, new replicas created and healthy before the old ones go), rotates the database credential (ALTER ROLE, new replicas), the Redis password (Redis replaced with the new one, new replicas) and the JWT key (new replicas, then the logout; this load asks \`/health\`, since tokens of the old key are refused by design), all at 3 replicas, and scales 3 -> 1. The bench publishes replica 1 on a host port for the proxy comparison, which makes replica 1 delete-first; at 3 replicas the other two serve meanwhile.`,
+    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} connections, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, a connection error or timeout, or a request lost on a connection closed under it. Each run first measures the same load with no change (its p99 is the "steady p99"), then, each a real \`pulumi up\` unless said otherwise: scales 1 -> 3 replicas, restarts one of the three (\`docker restart\`, until healthy), upgrades the orchestrator to the next stand-in release (run n deploys \`1.0.n\`: pre-upgrade backup, migration, new replicas created and healthy before the old ones go), rotates the database credential (ALTER ROLE, new replicas), the Redis password (added to Redis' ACL beside the old one, new replicas, then the old one removed; Redis keeps running) and the JWT key (new replicas, then the logout; this load asks \`/health\`, since tokens of the old key are refused by design), all at 3 replicas, and scales 3 -> 1. The bench publishes replica 1 on a host port for the proxy comparison, which makes replica 1 delete-first; at 3 replicas the other two serve meanwhile.`,
+    "",
+    "Then, at 1 replica, nginx's own config changes four times: maintenance on and off again (this load asks `/health`, the one route maintenance does not answer with 503 by design), and a deny rule for 192.0.2.1 (a documentation address no traffic here comes from) added and removed again. Each is a reload of the same nginx container: a checked config release (`nginx -t`), then SIGHUP; the container is not replaced, the listening sockets stay open and in-flight requests finish. Each run therefore starts with maintenance off and an empty deny list.",
     "",
     table(["figure", "min", "median", "max"], rows),
     "",
-    `Status codes over every replica change: ${statuses(result.runs.flatMap((run) => run.phases))}; connection errors: ${sum(result.runs.flatMap((run) => run.phases), "errors")}; requests lost on a closed connection: ${sum(result.runs.flatMap((run) => run.phases), "unanswered")}.`,
-    "",
-    "Not a target, measured for the record: each run also changes nginx's own config (a deny rule for 192.0.2.1, a documentation address, added or removed), as maintenance mode, blocking an IP or a rate-limit change do. The Docker provider replaces a container whose uploaded files change, and nginx publishes fixed host ports, so the old container must go before the new one can bind them (delete-before-replace):",
-    "",
-    table(["figure", "min", "median", "max"], edgeRows),
-    "",
-    `Status codes during nginx changes: ${statuses(edge)}; connection errors: ${sum(edge, "errors")} (autocannon retries a refused connection at once, so this counts attempts, not users); requests lost on a closed connection: ${sum(edge, "unanswered")}. For clients that is a window of about ${median(edge.map((p) => p.failureWindowSeconds)).toFixed(1)} s (median) with no listener on the ports. A design without the gap keeps the nginx container and reloads it: the rendered config in a file the container mounts, replaced by a command resource triggered by the config's hash, which runs \`nginx -t\` and \`nginx -s reload\` (a reload finishes in-flight requests and never closes the listening sockets).`,
+    `Status codes over every replica change: ${statuses(replica)}; connection errors: ${sum(replica, "errors")}; requests lost on a closed connection: ${sum(replica, "unanswered")}.` +
+      (edge.length === 0 ? "" : ` Over every nginx config change: ${statuses(edge)}; connection errors: ${sum(edge, "errors")}; requests lost on a closed connection: ${sum(edge, "unanswered")}.`),
     ...slowScaleDown(result),
   ].join("\n");
 }
@@ -242,14 +240,19 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
   const availability = results.availability?.result;
   if (availability && missed.has("availability")) {
     const byChange = measuredChanges(availability).map((change) => {
-      const phases = availability.runs.flatMap((run) => run.phases.filter((p) => p.phase === change));
+      const phases = availability.runs.flatMap((run) => changesOf(run).filter((p) => p.phase === change));
       return `${change}: ${phases.map((p) => p.failed).join(", ")} failed per run (${statusList(mergeStatuses(phases.map((p) => p.statuses)))})`;
     });
-    paragraphs.push(`**Failures during replica changes.** ${byChange.join("; ")}.`);
+    paragraphs.push(`**Failures during changes.** ${byChange.join("; ")}.`);
     const redis = availability.runs.flatMap((run) => run.phases.filter((p) => p.phase === "rotate redis"));
     if (redis.some((p) => p.failed > 0)) {
-      paragraphs.push("**Redis rotation.** The new password changes Redis's uploaded redis.conf and its environment, and the Docker provider replaces a container whose uploads change; Redis has a fixed name and port and one data volume, so the old one stops before the new one starts (delete-before-replace). While no Redis answers, the API answers 503 (and a replica mid-restart 502). A rotation without the gap would keep the container and change the password live: add the new one beside the old (`ACL SETUSER default >new`), replace the replicas with the new REDIS_URL, then remove the old one (`ACL SETUSER default <old`), with redis.conf updated for the next restart.");
+      paragraphs.push("**Redis rotation.** The rotation keeps Redis running: the new password is added to its ACL beside the old one, the replicas are replaced with the new REDIS_URL, then the old replicas stop and the old password is removed, so every replica can authenticate throughout. Failures here mean that order broke or Redis went away: a replica that could not authenticate (a new one started before its password was in the ACL, or an old one still served after the old password was removed), or Redis itself restarting (a crash, or its container restarted), during which the API answers 503 (and a replica mid-restart 502). Redis' start time and ACL log (`ACL LOG`) for the run tell which.");
     }
+  }
+  if (availability && missed.has("slowestVsSteady")) {
+    const over = slowestRatios(availability.runs).filter(({ ratio }) => ratio > 2);
+    const { dnsCacheSeconds, connectTimeoutSeconds } = availability.nginx;
+    paragraphs.push(`**Slowest answer against the steady p99.** Median over runs of slowest answer / steady p99: ${over.map(({ change, ratio }) => `${change} x${ratio.toFixed(2)}`).join(", ")} (at most x2). Each of these changes removes replicas, and nginx keeps a removed replica's address for its resolver cache (\`resolver ... valid=${dnsCacheSeconds}s\`): a request sent to it gets no answer, and nginx waits out \`proxy_connect_timeout ${connectTimeoutSeconds}s\` before it tries another replica, so the slowest answer is about that timeout, not a slow replica. Draining a replica before removing it (out of the frontend network, then the resolver cache waited out, then stopped) would leave nginx no removed address to wait on.`);
   }
   return paragraphs;
 }

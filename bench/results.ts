@@ -63,12 +63,15 @@ export interface RateLimitResult {
   readonly runs: RateLimitRun[];
 }
 
-/** The changes with a zero-failure target: scaling, a restart, an upgrade and each rotation. */
+/** Changes to the replicas (and what they depend on): scaling, a restart, an upgrade and each rotation. */
 export type ReplicaChange =
   | "scale 1 -> 3" | "restart 1 of 3 replicas" | "scale 3 -> 1"
   | "upgrade" | "rotate database" | "rotate redis" | "rotate jwt";
-/** Not a target: any nginx config change replaces the nginx container (measured to show the cost). */
-export type EdgeChange = "nginx config change";
+/**
+ * Changes to nginx's own config, made at 1 replica: each is a checked config release and a
+ * reload of the same nginx container, so like the replica changes they must fail nothing.
+ */
+export type EdgeChange = "maintenance on" | "maintenance off" | "block an address" | "unblock it";
 export type AvailabilityPhaseName = ReplicaChange | EdgeChange;
 
 export interface AvailabilityPhase {
@@ -95,8 +98,8 @@ export interface AvailabilityRun {
   readonly steadyP99Ms: number;
   /** The replica changes, in order. */
   readonly phases: AvailabilityPhase[];
-  /** An nginx config change (a deny rule for a TEST-NET address added or removed). */
-  readonly edgeChange: AvailabilityPhase;
+  /** The nginx config changes after the scale-down, in order: maintenance on, off, block, unblock. */
+  readonly edgeChanges: AvailabilityPhase[];
 }
 
 export interface AvailabilityResult {
@@ -136,7 +139,7 @@ export interface StackSections {
 }
 
 /** Bumped whenever a section's shape changes: older files cannot be merged or rendered. */
-export const RESULTS_FORMAT = 2;
+export const RESULTS_FORMAT = 3;
 
 export interface BenchResults extends StackSections {
   format?: number;

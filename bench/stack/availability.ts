@@ -13,15 +13,14 @@ import { authorization, benchConfig, carry, NGINX_HEALTH_URL, NGINX_TRIALS_URL, 
 /**
  * Benchmark 4: failed requests (non-2xx non-429, or no answer) under a steady 20 r/s through
  * nginx, rate limit lifted, while the stack scales 1 -> 3 replicas, one of the three is
- * restarted, it scales back 3 -> 1, the orchestrator is upgraded and each credential rotated
- * (all by real `pulumi up`). Load runs a few seconds before and after each change; the slowest
- * answer of each change is compared with the p99 of the same load with no change.
- * Each run also changes nginx's config once (a deny rule for a TEST-NET-1 address, which no
- * traffic here comes from, added or removed): not a target, but it measures the gap that
- * replacing the nginx container leaves.
+ * restarted, the orchestrator is upgraded and each credential rotated, it scales back 3 -> 1,
+ * and then, at 1 replica, nginx's own config changes four times (maintenance on and off, an
+ * address blocked and unblocked; each a reload of the same container). All by real `pulumi up`
+ * except the restart. Load runs a few seconds before and after each change; the slowest answer
+ * of each change is compared with the p99 of the same load with no change.
  */
 
-/** RFC 5737 documentation address: denying it changes nginx.conf and nothing else. */
+/** RFC 5737 documentation address: no traffic here comes from it, so blocking it changes nginx.conf and nothing else. */
 const UNUSED_ADDRESS = "192.0.2.1";
 
 const RATE = 20;
@@ -37,7 +36,10 @@ const STEADY_SECONDS = 15;
 /** The stand-in releases an upgrade goes to: run n deploys 1.0.n (scripts/setup-test-host.sh builds them). */
 const upgradeImage = (run: number): string => `dean-local/orchestrator:1.0.${run}`;
 
-/** Where a phase's load goes: the API with a token, or /health (a JWT rotation refuses the old token by design). */
+/**
+ * Where a phase's load goes: the API with a token, or /health without one (a JWT rotation
+ * refuses the old token by design, and maintenance answers 503 everywhere but /health).
+ */
 interface Target {
   readonly url: string;
   readonly headers: Record<string, string>;
@@ -98,41 +100,44 @@ async function steadyP99(stack: EngineStack): Promise<number> {
 /** Expects the stack at 1 replica (BENCH_OVERRIDES) and leaves it there, upgraded and rotated `runs` times. */
 export async function measureAvailability(stack: EngineStack, runs: number): Promise<AvailabilityResult> {
   const results: AvailabilityRun[] = [];
+  const health: Target = { url: NGINX_HEALTH_URL, headers: {} };
+  /** A stack update with `change` for this one update only (the next update drops it). */
+  const deploy = (change: ConfigOverrides) => async () => {
+    await stack.update(benchConfig(change));
+  };
+  /** A stack update at 3 replicas that makes `change` stick for later updates. */
+  const lasting = (change: ConfigOverrides) => async () => {
+    carry(change);
+    await stack.update(benchConfig({ orchestrator: { replicas: 3 } }));
+  };
   for (let run = 1; run <= runs; run++) {
-    // The deny rule the previous run's nginx change left in place: replica changes keep it.
-    const denied = run % 2 === 0 ? [UNUSED_ADDRESS] : [];
     const steadyP99Ms = await steadyP99(stack);
-    /** A stack update that keeps this run's deny list and makes `change` stick for later updates. */
-    const lasting = (change: ConfigOverrides) => async () => {
-      carry(change);
-      await stack.update(benchConfig({ orchestrator: { replicas: 3 }, nginx: { blockedIps: denied } }));
-    };
     // Upgrade and rotations run at 3 replicas: the bench publishes replica 1 on a host port
     // (for the proxy comparison), which makes replica 1 delete-first, and at 1 replica that
     // alone would take the API down; the others serve while it is replaced.
     const phases = [
-      await underLoad(stack, "scale 1 -> 3", async () => {
-        await stack.update(benchConfig({ orchestrator: { replicas: 3 }, nginx: { blockedIps: denied } }));
-      }),
+      await underLoad(stack, "scale 1 -> 3", deploy({ orchestrator: { replicas: 3 } })),
       await underLoad(stack, "restart 1 of 3 replicas", restartOneReplica),
       await underLoad(stack, "upgrade", lasting({ images: { orchestrator: upgradeImage(run) } })),
       await underLoad(stack, "rotate database", lasting({ rotation: { database: run } })),
       await underLoad(stack, "rotate redis", lasting({ rotation: { redis: run } })),
       // Tokens signed with the old key are refused once the new replicas serve: that is the
       // rotation working, so this load asks /health (database and Redis behind it), no token.
-      await underLoad(stack, "rotate jwt", lasting({ rotation: { jwt: run } }), { url: NGINX_HEALTH_URL, headers: {} }),
-      await underLoad(stack, "scale 3 -> 1", async () => {
-        await stack.update(benchConfig({ nginx: { blockedIps: denied } }));
-      }),
+      await underLoad(stack, "rotate jwt", lasting({ rotation: { jwt: run } }), health),
+      await underLoad(stack, "scale 3 -> 1", deploy({})),
     ];
-    // Odd runs add the deny rule, even runs remove it again.
-    const toggled = denied.length === 0 ? [UNUSED_ADDRESS] : [];
-    const edgeChange = await underLoad(stack, "nginx config change", async () => {
-      await stack.update(benchConfig({ nginx: { blockedIps: toggled } }));
-    });
-    results.push({ steadyP99Ms, phases, edgeChange });
+    // At 1 replica, so that a reload has no other replica to hide behind. Maintenance answers
+    // 503 everywhere but /health by design, so that load asks /health. Each run blocks and
+    // unblocks, and turns maintenance off again: every run starts with nginx's default config.
+    const edgeChanges = [
+      await underLoad(stack, "maintenance on", deploy({ nginx: { maintenance: true } }), health),
+      await underLoad(stack, "maintenance off", deploy({ nginx: { maintenance: false } }), health),
+      await underLoad(stack, "block an address", deploy({ nginx: { blockedIps: [UNUSED_ADDRESS] } })),
+      await underLoad(stack, "unblock it", deploy({ nginx: { blockedIps: [] } })),
+    ];
+    results.push({ steadyP99Ms, phases, edgeChanges });
     const summary = (p: AvailabilityPhase) => `${p.phase}: ${p.failed} failed of ${p.requests} (${p.operationSeconds.toFixed(1)} s)`;
-    progress(`availability run ${run}: ${[...phases, edgeChange].map(summary).join("; ")}`);
+    progress(`availability run ${run}: ${[...phases, ...edgeChanges].map(summary).join("; ")}`);
   }
   return {
     ratePerSecond: RATE,

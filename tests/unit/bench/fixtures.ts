@@ -44,20 +44,35 @@ export function proxyRun(nginxP95: number, directP95: number): ProxyRun {
   };
 }
 
+/** Every change's slowest answer: 1.5x the fixture's steady p99 (12 ms), inside the 2x target. */
+const SLOWEST_MS = 18;
+
 export function phase(name: AvailabilityPhaseName, failed: number, statuses: Record<number, number> = { 200: 400 }): AvailabilityPhase {
-  return { phase: name, operationSeconds: 12, requests: 400 + failed, answered: 400, failed, statuses, errors: 0, unanswered: 0, maxLatencyMs: 800, failureWindowSeconds: 0 };
+  return { phase: name, operationSeconds: 12, requests: 400 + failed, answered: 400, failed, statuses, errors: 0, unanswered: 0, maxLatencyMs: SLOWEST_MS, failureWindowSeconds: 0 };
 }
 
 export interface Knobs {
   planAtThree?: number;
   nginxP95?: number;
   offBy?: number;
+  /** Failures (502) in the first run's replica restart. */
   restartFailures?: number;
+  /** Failures (502) in the first run's "maintenance on". */
+  maintenanceFailures?: number;
+  /** A change whose slowest answer is `ms` in the first `runs` runs (of 5). */
+  slow?: { readonly phase: AvailabilityPhaseName; readonly ms: number; readonly runs: number };
+}
+
+/** One run's phase, with the failures and slowness the knobs put into it. */
+function knobbed(knobs: Knobs, run: number, name: AvailabilityPhaseName, failures = 0): AvailabilityPhase {
+  const failed = run === 0 ? failures : 0;
+  const measured = phase(name, failed, failed > 0 ? { 200: 400, 502: failed } : { 200: 400 });
+  const slow = knobs.slow;
+  return slow?.phase === name && run < slow.runs ? { ...measured, maxLatencyMs: slow.ms } : measured;
 }
 
 export function results(knobs: Knobs = {}): BenchResults {
   const offBy = knobs.offBy ?? 0;
-  const restartFailures = knobs.restartFailures ?? 0;
   return {
     plan: section(planResult(knobs.planAtThree ?? 1.5)),
     proxy: section({ path: "/api/evolution/trials", ratePerSecond: 20, seconds: 12, connections: 1, runs: Array.from({ length: 5 }, () => proxyRun(knobs.nginxP95 ?? 5, 4.5)) }),
@@ -76,10 +91,10 @@ export function results(knobs: Knobs = {}): BenchResults {
       runs: Array.from({ length: 5 }, (_, i) => ({
         steadyP99Ms: 12,
         phases: [
-          phase("scale 1 -> 3", 0), phase("restart 1 of 3 replicas", i === 0 ? restartFailures : 0, i === 0 && restartFailures > 0 ? { 200: 400, 502: restartFailures } : { 200: 400 }), phase("scale 3 -> 1", 0),
-          phase("upgrade", 0), phase("rotate database", 0), phase("rotate redis", 0), phase("rotate jwt", 0),
+          knobbed(knobs, i, "scale 1 -> 3"), knobbed(knobs, i, "restart 1 of 3 replicas", knobs.restartFailures), knobbed(knobs, i, "scale 3 -> 1"),
+          knobbed(knobs, i, "upgrade"), knobbed(knobs, i, "rotate database"), knobbed(knobs, i, "rotate redis"), knobbed(knobs, i, "rotate jwt"),
         ],
-        edgeChange: { ...phase("nginx config change", 30), errors: 30, failureWindowSeconds: 13 },
+        edgeChanges: [knobbed(knobs, i, "maintenance on", knobs.maintenanceFailures), knobbed(knobs, i, "maintenance off"), knobbed(knobs, i, "block an address"), knobbed(knobs, i, "unblock it")],
       })),
     }),
     backup: section({

@@ -40,10 +40,13 @@ describe("npm run bench options", () => {
     try {
       const file = path.join(dir, "benchmarks.json");
       fs.writeFileSync(file, JSON.stringify({ plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
-      expect(() => readPrevious(file, true)).toThrow(/holds results in format \(none\), this bench reads format 2: run every benchmark again/);
-      // A run of every benchmark does not need the old file.
-      expect(readPrevious(file, false)).toEqual({ format: 2 });
+      expect(() => readPrevious(file, true)).toThrow(/holds results in format \(none\), this bench reads format 3: run every benchmark again/);
+      // Format 2 had a single nginx change per availability run, not the edge changes.
       fs.writeFileSync(file, JSON.stringify({ format: 2, plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
+      expect(() => readPrevious(file, true)).toThrow(/holds results in format 2, this bench reads format 3/);
+      // A run of every benchmark does not need the old file.
+      expect(readPrevious(file, false)).toEqual({ format: 3 });
+      fs.writeFileSync(file, JSON.stringify({ format: 3, plan: { measuredAt: "2026-11-01T00:00:00Z" } }));
       expect(readPrevious(file, true).plan?.measuredAt).toBe("2026-11-01T00:00:00Z");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
