@@ -2,15 +2,20 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { NginxSettings } from "./config";
-import { type ContainerContext, dockerName, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { type ContainerContext, dockerName, LABEL_INSTANCE, LABEL_SERVICE, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
 import { renderMaintenancePage } from "./render/maintenance-page";
 import { renderNginxConf } from "./render/nginx-conf";
+import {
+  currentConfPath, currentMaintenanceDir, MAINTENANCE_PAGE_VARIABLE, NGINX_CONF_VARIABLE, RELEASE_TLS_CERTIFICATE, RELEASE_TLS_KEY,
+  renderNginxReleaseScript, renderNginxSwitchScript,
+} from "./render/nginx-release";
 import type { TlsSource } from "./tls";
 
-export const NGINX_CONF_PATH = "/etc/nginx/nginx.conf";
+/** The config volume's mount point: releases of nginx.conf, the maintenance page and TLS material. */
+export const NGINX_CONFIG_ROOT = "/etc/nginx/dean";
+/** Where a certificate kept on the Docker host (dean:nginx.tls.certificatePath/keyPath) is mounted. */
 export const TLS_CERTIFICATE_PATH = "/etc/nginx/tls/fullchain.pem";
 export const TLS_KEY_PATH = "/etc/nginx/tls/privkey.pem";
-export const MAINTENANCE_DIR = "/usr/share/nginx/maintenance";
 /** Docker's embedded DNS server, reachable from every container on a user-defined network. */
 export const DOCKER_DNS = "127.0.0.11";
 
@@ -45,9 +50,19 @@ export function publicUrl(settings: NginxSettings): string {
   return `https://${host}${settings.httpsPort === 443 ? "" : `:${settings.httpsPort}`}/`;
 }
 
-/** nginx in front: TLS, per-IP rate limits, deny list, maintenance and isolate switches. */
+/**
+ * nginx in front: TLS, per-IP rate limits, deny list, maintenance and isolate switches. Its
+ * configuration lives on a volume as releases (see render/nginx-release.ts): a config change
+ * is checked with `nginx -t`, switched and reloaded, so nginx keeps serving throughout. Only
+ * what Docker fixes at creation (image, ports, mounts) replaces the container.
+ */
 export class DeanNginx extends pulumi.ComponentResource {
+  public readonly configVolume: docker.Volume;
+  /** Writes, checks and switches to the rendered configuration; its stdout is the release ID. */
+  public readonly release: command.local.Command;
   public readonly container: docker.Container;
+  /** Makes the running nginx load the current release. */
+  public readonly reload: command.local.Command;
 
   constructor(name: string, args: NginxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dean:edge:Nginx", name, {}, opts);
@@ -57,33 +72,51 @@ export class DeanNginx extends pulumi.ComponentResource {
       upstreamHost: args.upstreamHost,
       upstreamPort: args.upstreamPort,
       resolver: DOCKER_DNS,
-      tlsCertificatePath: TLS_CERTIFICATE_PATH,
-      tlsKeyPath: TLS_KEY_PATH,
-      maintenancePageDir: MAINTENANCE_DIR,
+      // Uploaded material sits in the release, beside nginx.conf; host files are mounted.
+      tlsCertificatePath: tls.kind === "content" ? RELEASE_TLS_CERTIFICATE : TLS_CERTIFICATE_PATH,
+      tlsKeyPath: tls.kind === "content" ? RELEASE_TLS_KEY : TLS_KEY_PATH,
+      maintenancePageDir: currentMaintenanceDir(NGINX_CONFIG_ROOT),
     });
 
-    const uploads: docker.types.input.ContainerUpload[] = [
-      { file: NGINX_CONF_PATH, content: conf },
-      { file: `${MAINTENANCE_DIR}/maintenance.html`, content: renderMaintenancePage() },
-    ];
-    const volumes: docker.types.input.ContainerVolume[] = [];
-    const dependsOn: pulumi.Resource[] = [];
-    if (tls.kind === "hostFiles") dependsOn.push(hostTlsFilesCheck(`${name}-tls-files-check`, tls, args.image, this));
-    if (tls.kind === "content") {
-      uploads.push({ file: TLS_CERTIFICATE_PATH, content: tls.material.certificate });
-      uploads.push({ file: TLS_KEY_PATH, content: pulumi.secret(tls.material.key), permissions: "0600" });
-    } else {
-      volumes.push({ hostPath: tls.certificatePath, containerPath: TLS_CERTIFICATE_PATH, readOnly: true });
-      volumes.push({ hostPath: tls.keyPath, containerPath: TLS_KEY_PATH, readOnly: true });
-    }
+    const hostTlsFiles = tls.kind === "hostFiles"
+      ? [{ source: tls.certificatePath, target: TLS_CERTIFICATE_PATH }, { source: tls.keyPath, target: TLS_KEY_PATH }]
+      : [];
+    const releaseDependsOn: pulumi.Resource[] = [];
+    if (tls.kind === "hostFiles") releaseDependsOn.push(hostTlsFilesCheck(`${name}-tls-files-check`, tls, args.image, this));
+
+    // Holds rendered files only, no data: deleted with the stack.
+    this.configVolume = new docker.Volume(`${name}-config`, {
+      name: dockerName(context, "nginx-config"),
+      labels: labels(context, "nginx"),
+    }, { parent: this });
+
+    this.release = new command.local.Command(`${name}-config-release`, {
+      // A throwaway container of the nginx image, off every network, checks the candidate.
+      create: pulumi.all([this.configVolume.name, args.image]).apply(([volume, image]) => [
+        "docker run --rm -i --network none",
+        `--label ${LABEL_INSTANCE}=${context.instanceName} --label ${LABEL_SERVICE}=nginx-config`,
+        `-e ${NGINX_CONF_VARIABLE} -e ${MAINTENANCE_PAGE_VARIABLE}`,
+        `--mount type=volume,source=${volume},target=${NGINX_CONFIG_ROOT}`,
+        ...hostTlsFiles.map((file) => `--mount ${shellQuote(`type=bind,source=${file.source},target=${file.target},readonly`)}`),
+        `--entrypoint sh ${image} -c ${shellQuote(renderNginxReleaseScript(NGINX_CONFIG_ROOT))}`,
+      ].join(" ")),
+      environment: { [NGINX_CONF_VARIABLE]: conf, [MAINTENANCE_PAGE_VARIABLE]: renderMaintenancePage() },
+      stdin: tls.kind === "content"
+        ? pulumi.secret(pulumi.all([tls.material.certificate, tls.material.key]).apply(([certificate, key]) => `${certificate.trimEnd()}\n${key.trimEnd()}\n`))
+        : "",
+      logging: "stderr",
+    }, { parent: this, dependsOn: releaseDependsOn, additionalSecretOutputs: ["stdin"] });
 
     this.container = new docker.Container(`${name}-server`, {
       ...serviceContainerDefaults(context, "nginx", settings.resources),
       name: dockerName(context, "nginx"),
       image: args.image,
-      command: ["nginx", "-g", "daemon off;"],
-      uploads,
-      volumes,
+      command: ["nginx", "-c", currentConfPath(NGINX_CONFIG_ROOT), "-g", "daemon off;"],
+      volumes: [
+        // Writable for the switch script, run as root; the workers run unprivileged.
+        { volumeName: this.configVolume.name, containerPath: NGINX_CONFIG_ROOT },
+        ...hostTlsFiles.map((file) => ({ hostPath: file.source, containerPath: file.target, readOnly: true })),
+      ],
       networksAdvanced: [{ name: args.frontendNetwork }],
       ports: publishedPorts(settings),
       healthcheck: {
@@ -100,7 +133,16 @@ export class DeanNginx extends pulumi.ComponentResource {
       stopSignal: "SIGQUIT",
       stopTimeout: 20,
       destroyGraceSeconds: 20,
-    }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["uploads"], dependsOn });
+    }, { parent: this, deleteBeforeReplace: true, dependsOn: [this.release] });
+
+    // nginx's master is the container's PID 1 (the image runs nginx itself, in the foreground).
+    // (A mock runtime leaves stdout undefined.)
+    const releaseId = this.release.stdout.apply((stdout: string | undefined) => (stdout ?? "").trim());
+    this.reload = new command.local.Command(`${name}-reload`, {
+      create: pulumi.interpolate`docker exec ${this.container.name} sh -c ${shellQuote(renderNginxSwitchScript(NGINX_CONFIG_ROOT, "1"))} dean-nginx-switch ${releaseId}`,
+      triggers: [releaseId, this.container.id],
+      logging: "stderr",
+    }, { parent: this, dependsOn: [this.container] });
 
     this.registerOutputs({ containerName: this.container.name, publicUrl: publicUrl(settings) });
   }

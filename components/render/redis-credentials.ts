@@ -100,7 +100,13 @@ function requirePassword(password: string): void {
   if (password.length === 0) throw new Error("the Redis password must not be empty");
 }
 
-const APPLICATION_RULES = `on ${["~*", "&*", "+@all"].join(" ")}`;
+/**
+ * What the application may do: every key and channel, every command but Redis' dangerous
+ * category (FLUSHALL, FLUSHDB, CONFIG, DEBUG, KEYS, SHUTDOWN, MONITOR, SAVE, REPLICAOF,
+ * MIGRATE, ACL, ...), which only the admin user (operators, the logout step) keeps. INFO is
+ * given back: it is read-only and client libraries use it to check a connection is ready.
+ */
+export const APPLICATION_RULES = ["on", "~*", "&*", "+@all", "-@dangerous", "+info"].join(" ");
 
 /** Adds `password` to the application user and keeps the ones it has: both work meanwhile. */
 export function aclAddPassword(password: string): string {

@@ -172,9 +172,12 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
     // Through docker-proxy nginx sees the frontend network's gateway, never 127.0.0.1.
     expect(client).not.toBe("127.0.0.1");
 
+    const nginxBefore = await docker().getContainer(nginx).inspect();
     const blocked = await applyChange({ nginx: { blockedIps: [client] } });
-    // deleteBeforeReplace: the fixed-name, fixed-port nginx goes before its replacement starts.
-    expectBefore(steps(blocked, "dean-nginx-server", "delete"), steps(blocked, "dean-nginx-server", "replace"), () => stack.describe(blocked));
+    // A new configuration release, checked, then a reload of the same nginx: no replacement.
+    expect(steps(blocked, "dean-nginx-server")).toEqual([]);
+    expect(steps(blocked, "dean-nginx-config-release").map((step) => step.operation)).toEqual(["update"]);
+    expectBefore(steps(blocked, "dean-nginx-config-release"), steps(blocked, "dean-nginx-reload", "replace"), () => stack.describe(blocked));
     expect((await api.get("/health")).status).toBe(403);
     expect((await api.get(TRIALS)).status).toBe(403);
     expect((await api.plainGet("/health")).status).toBe(403);
@@ -190,6 +193,9 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
 
     await applyChange({ nginx: { maintenance: false } });
     expect((await api.politely({ path: TRIALS, headers: bearer(shortLivedToken("e2e", jwtKey())) })).status).toBe(200);
+    const nginxAfter = await docker().getContainer(nginx).inspect();
+    expect(nginxAfter.Id).toBe(nginxBefore.Id);
+    expect(nginxAfter.State.StartedAt).toBe(nginxBefore.State.StartedAt);
   });
 
   test("5. with 3 replicas requests reach all 3; with one stopped the API keeps answering", async () => {

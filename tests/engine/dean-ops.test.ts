@@ -53,7 +53,7 @@ describeWithPrerequisite("dean-ops on a real stack (Automation API, real engine,
     return history.filter((entry) => entry.kind === "update").length;
   };
   const loginWorks = (user: string, password: string) => loginWorksOn({ port: POSTGRES_PORT, database: DATABASE }, user, password);
-  const nginxConf = async (): Promise<string> => (await runCaptured("docker", ["exec", `${INSTANCE}-nginx`, "cat", "/etc/nginx/nginx.conf"])).stdout;
+  const nginxConf = async (): Promise<string> => (await runCaptured("docker", ["exec", `${INSTANCE}-nginx`, "cat", "/etc/nginx/dean/current/nginx.conf"])).stdout;
 
   beforeAll(async () => {
     await removeInstanceObjects(INSTANCE);

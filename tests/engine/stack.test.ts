@@ -214,13 +214,17 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
     // whose logical names carry it, are created anew before the old ones go.
     expect(planned.filter((step) => /-data$/.test(step))).toEqual([]);
     // Commands whose text names a container re-run in place (the logout's update is a no-op:
-    // nobody is logged out by a rename); the bootstrap runs again for the new server.
+    // nobody is logged out by a rename); those triggered by a container's ID run again for the
+    // new one (the Postgres bootstrap, the Redis password steps, the nginx reload); nginx's
+    // config volume carries the instance name, so a release is written into the new one.
     expect(planned).toEqual([
       `create ${RENAMED}-orchestrator-1`, `create ${RENAMED}-orchestrator-2`,
       "replace dean-backup-job",
       "replace dean-network-backend", "replace dean-network-frontend", "replace dean-network-host-access",
-      "replace dean-nginx-server", "replace dean-postgres-bootstrap", "replace dean-postgres-server", "replace dean-redis-server",
-      "update dean-backup-pre-upgrade", "update dean-orchestrator-logout-on-jwt-rotation", "update dean-orchestrator-migration",
+      "replace dean-nginx-config", "replace dean-nginx-reload", "replace dean-nginx-server",
+      "replace dean-postgres-bootstrap", "replace dean-postgres-server",
+      "replace dean-redis-old-passwords-retired", "replace dean-redis-password-added", "replace dean-redis-server",
+      "update dean-backup-pre-upgrade", "update dean-nginx-config-release", "update dean-orchestrator-logout-on-jwt-rotation", "update dean-orchestrator-migration",
     ]);
     await workspace.up();
     expect(await healthyThroughNginx()).toMatchObject({ status: "healthy" });

@@ -120,6 +120,16 @@ describeWithBinaries("the rendered redis.conf and credential scripts under real 
     for (const server of servers) await server.stop();
   });
 
+  /** `CONFIG GET name` through the admin wrapper: the application user may not run CONFIG. */
+  const configGet = (server: ScratchRedis, name: string): string => {
+    const scripts = scriptsOf.get(server);
+    if (!scripts) throw new Error("no scripts for this server");
+    const reply = run(scripts.paths.cliPath, ["CONFIG", "GET", name]);
+    const [key, value] = reply.stdout.split("\n");
+    if (reply.status !== 0 || key !== name) throw new Error(`CONFIG GET ${name} answered ${reply.stdout}${reply.stderr}`);
+    return value ?? "";
+  };
+
   describe("prod-like settings", () => {
     let server: ScratchRedis;
     let redis: Redis;
@@ -145,17 +155,30 @@ describeWithBinaries("the rendered redis.conf and credential scripts under real 
       expect(await redis.ping()).toBe("PONG");
     });
 
-    test("CONFIG GET shows the configured memory, eviction and notification settings", async () => {
-      const config = async (name: string): Promise<string> => ((await redis.config("GET", name)) as string[])[1];
-      expect(await config("maxmemory")).toBe(String(128 * 1024 * 1024));
-      expect(await config("maxmemory-policy")).toBe("allkeys-lru");
+    test("CONFIG GET (as the admin) shows the configured memory, eviction and notification settings", () => {
+      const config = (name: string): string => configGet(server, name);
+      expect(config("maxmemory")).toBe(String(128 * 1024 * 1024));
+      expect(config("maxmemory-policy")).toBe("allkeys-lru");
       // Redis reorders the flags; compare them as a set.
-      expect([...(await config("notify-keyspace-events"))].sort()).toEqual(["E", "x"]);
-      expect(await config("appendonly")).toBe("yes");
-      expect(await config("appendfsync")).toBe("everysec");
-      expect(await config("protected-mode")).toBe("yes");
-      expect(await config("timeout")).toBe("300");
-      expect(await config("tcp-keepalive")).toBe("60");
+      expect([...config("notify-keyspace-events")].sort()).toEqual(["E", "x"]);
+      expect(config("appendonly")).toBe("yes");
+      expect(config("appendfsync")).toBe("everysec");
+      expect(config("protected-mode")).toBe("yes");
+      expect(config("timeout")).toBe("300");
+      expect(config("tcp-keepalive")).toBe("60");
+    });
+
+    test("the application user is refused Redis' dangerous commands; the admin keeps them", async () => {
+      await redis.set("app:kept", "1");
+      for (const command of [["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "GET", "maxmemory"], ["KEYS", "*"], ["SHUTDOWN"], ["ACL", "LIST"], ["MONITOR"]]) {
+        await expect(redis.call(command[0], ...command.slice(1))).rejects.toThrow(/NOPERM/);
+      }
+      // Redis 7 disables DEBUG for everyone (enable-debug-command no) before the ACL is asked.
+      await expect(redis.call("DEBUG", "SLEEP", "0")).rejects.toThrow(/NOPERM|DEBUG command not allowed/);
+      expect(await redis.get("app:kept")).toBe("1");
+      const scripts = scriptsOf.get(server);
+      if (!scripts) throw new Error("no scripts for this server");
+      expect(run(scripts.paths.cliPath, ["KEYS", "app:*"]).stdout.trim()).toBe("app:kept");
     });
 
     test("expiry events are published (notify-keyspace-events Ex)", async () => {
@@ -186,11 +209,10 @@ describeWithBinaries("the rendered redis.conf and credential scripts under real 
 
   test("an empty keyspaceEvents disables notifications; appendonly can be off", async () => {
     const server = await start(parseStackConfig({ environment: "dev", redis: { keyspaceEvents: "", appendonly: false, evictionPolicy: "volatile-ttl", maxmemoryMiB: 64 } }).redis);
-    const redis = await connect(server.port, PASSWORD);
-    expect(await redis.config("GET", "notify-keyspace-events")).toEqual(["notify-keyspace-events", ""]);
-    expect(await redis.config("GET", "appendonly")).toEqual(["appendonly", "no"]);
-    expect(await redis.config("GET", "maxmemory-policy")).toEqual(["maxmemory-policy", "volatile-ttl"]);
-    expect(await redis.config("GET", "maxmemory")).toEqual(["maxmemory", String(64 * 1024 * 1024)]);
+    expect(configGet(server, "notify-keyspace-events")).toBe("");
+    expect(configGet(server, "appendonly")).toBe("no");
+    expect(configGet(server, "maxmemory-policy")).toBe("volatile-ttl");
+    expect(configGet(server, "maxmemory")).toBe(String(64 * 1024 * 1024));
   });
 
   describe("credentials: the ACL file on the data volume, the admin wrapper, a rotation", () => {

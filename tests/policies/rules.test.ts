@@ -4,7 +4,7 @@ import type { PolicyPackHost } from "../../tools/policy-pack-host";
 import { runStack } from "../unit/program/harness";
 import {
   BUDGET_LABELS, COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, service, setEnv, setLabel, setLiteralEnvs, setProp, VOLUME,
-  withoutBackups, withoutLimits, withoutRateLimit, withPools, withReplicas,
+  withoutBackups, withoutLimits, withUncheckedNginxConf, withoutRateLimit, withPools, withReplicas,
 } from "./support/mutations";
 import { added, check, mandatory, ofPolicy, startTestPack, where } from "./support/pack";
 
@@ -122,7 +122,7 @@ const issueCases: Case[] = [
   {
     policy: "nginx-rate-limit", change: "rate limiting removed from nginx.conf",
     mutation: withoutRateLimit,
-    caught: ["nginx-rate-limit @ dean-nginx-server"], message: /location \/ \(server on 443\) proxies to the API without a limit_req/,
+    caught: ["nginx-rate-limit @ dean-nginx-config-release"], message: /location \/ \(server on 443\) proxies to the API without a limit_req/,
   },
   {
     policy: "data-volume-retained", change: "the data volume not retained",
@@ -243,7 +243,12 @@ const ruleCases: Case[] = [
   {
     policy: "nginx-rate-limit", change: "limited requests answered 503",
     mutation: (r) => editNginxConf(r, (conf) => conf.replace(/^\s*limit_req_status 429;\n/m, "")),
-    caught: ["nginx-rate-limit @ dean-nginx-server"], message: /answers limited requests with 503, not 429/,
+    caught: ["nginx-rate-limit @ dean-nginx-config-release"], message: /answers limited requests with 503, not 429/,
+  },
+  {
+    policy: "nginx-rate-limit", change: "nginx runs a configuration the pack cannot see",
+    mutation: withUncheckedNginxConf,
+    caught: ["nginx-rate-limit @ dean-nginx-server"], message: /neither uploads \/etc\/nginx\/nginx\.conf nor runs the live release \(nginx -c \/etc\/nginx\/dean\/current\/nginx\.conf\)/,
   },
   {
     policy: "connection-budget", change: "a replica whose pool size is unknown",

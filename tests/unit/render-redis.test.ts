@@ -128,8 +128,9 @@ describe("ACL commands of a rotation", () => {
   test("adding keeps the passwords the user has; keeping only resets them first; each is saved to the ACL file", () => {
     const add = aclAddPassword("N3wPassword").split("\n").filter((line) => line !== "").map(splitArgs);
     const keep = aclKeepOnlyPassword("N3wPassword").split("\n").filter((line) => line !== "").map(splitArgs);
-    expect(add).toEqual([["ACL", "SETUSER", "default", "on", "~*", "&*", "+@all", ">N3wPassword"], ["ACL", "SAVE"]]);
-    expect(keep).toEqual([["ACL", "SETUSER", "default", "on", "~*", "&*", "+@all", "resetpass", ">N3wPassword"], ["ACL", "SAVE"]]);
+    const rules = ["on", "~*", "&*", "+@all", "-@dangerous", "+info"];
+    expect(add).toEqual([["ACL", "SETUSER", "default", ...rules, ">N3wPassword"], ["ACL", "SAVE"]]);
+    expect(keep).toEqual([["ACL", "SETUSER", "default", ...rules, "resetpass", ">N3wPassword"], ["ACL", "SAVE"]]);
   });
 
   test.each([`q"uote`, "sp ace", "new\nline"])("a password %j stays one argument on one line", (password) => {

@@ -31,24 +31,35 @@ export interface RunningNginx {
 }
 
 /**
- * Runs nginx in the foreground from a rendered nginx.conf. The only rewrite is the container's
- * `listen 80` / `listen 443` to free 127.0.0.1 ports; the pid file goes to the temp dir via -g.
+ * The rendered nginx.conf with the container's `listen 80` / `listen 443` rewritten to
+ * 127.0.0.1 ports: the only rewrite the tests make.
  */
-export async function startNginx(nginx: string, renderedConf: string, dir: string, name: string): Promise<RunningNginx> {
-  const httpPort = await freePort();
-  const httpsPort = await freePort();
+export function bindToLoopback(renderedConf: string, httpPort: number, httpsPort: number): string {
   const conf = renderedConf
     .replace(/^(\s*)listen 80 default_server;$/m, `$1listen 127.0.0.1:${httpPort} default_server;`)
     .replace(/^(\s*)listen 443 ssl default_server;$/m, `$1listen 127.0.0.1:${httpsPort} ssl default_server;`);
   if (!conf.includes(`127.0.0.1:${httpPort} default_server`) || !conf.includes(`127.0.0.1:${httpsPort} ssl default_server`)) {
     throw new Error("could not rewrite the listen directives of the rendered nginx.conf");
   }
-  const confPath = path.join(dir, `${name}.conf`);
-  writeFileSync(confPath, conf);
+  return conf;
+}
+
+/** nginx in the foreground on `confPath`, its pid file in `dir` (via -g), started once both ports listen. */
+export async function runNginx(nginx: string, confPath: string, dir: string, name: string, ports: readonly number[]): Promise<RunningProcess> {
   const running = startProcess(nginx, ["-p", dir, "-e", "stderr", "-c", confPath, "-g", `daemon off; pid ${path.join(dir, `${name}.pid`)};`], {
     logPrefix: path.join(dir, name),
   });
-  await waitUntilListening(running, [httpPort, httpsPort], `nginx (${name})`);
+  await waitUntilListening(running, ports, `nginx (${name})`);
+  return running;
+}
+
+/** Runs nginx in the foreground from a rendered nginx.conf, on free 127.0.0.1 ports. */
+export async function startNginx(nginx: string, renderedConf: string, dir: string, name: string): Promise<RunningNginx> {
+  const httpPort = await freePort();
+  const httpsPort = await freePort();
+  const confPath = path.join(dir, `${name}.conf`);
+  writeFileSync(confPath, bindToLoopback(renderedConf, httpPort, httpsPort));
+  const running = await runNginx(nginx, confPath, dir, name, [httpPort, httpsPort]);
   return { httpPort, httpsPort, process: running, stop: () => stopPid(running.pid, "SIGTERM", 10_000) };
 }
 

@@ -127,15 +127,23 @@ export function withoutRateLimit(resources: readonly DeclaredResource[]): Declar
   return editNginxConf(resources, (conf) => conf.split("\n").filter((line) => !/\blimit_req/.test(line)).join("\n"));
 }
 
+/** The command that writes nginx's configuration release (components/nginx.ts) carries the rendered text in its environment. */
+const NGINX_CONF_VARIABLE = "DEAN_NGINX_CONF";
+const nginxRelease: Select = (resource) => resource.type === COMMAND && typeof (resource.inputs.environment as Props | undefined)?.[NGINX_CONF_VARIABLE] === "string";
+
 export function editNginxConf(resources: readonly DeclaredResource[], edit: (conf: string) => string): DeclaredResource[] {
-  return mutate(resources, service("nginx"), (draft) => {
-    const uploads = draft.inputs.uploads as { file: string; content?: string }[];
-    setProp(draft, "uploads", uploads.map((upload) => (upload.file === "/etc/nginx/nginx.conf" ? { ...upload, content: edit(upload.content ?? "") } : upload)));
+  return mutate(resources, nginxRelease, (draft) => {
+    const environment = draft.inputs.environment as Props;
+    setProp(draft, "environment", { ...environment, [NGINX_CONF_VARIABLE]: edit(String(environment[NGINX_CONF_VARIABLE])) });
   });
 }
 
 export function nginxConf(resources: readonly DeclaredResource[]): string {
-  const nginx = resources.find(service("nginx"));
-  const uploads = (nginx?.inputs.uploads ?? []) as { file: string; content?: string }[];
-  return uploads.find((upload) => upload.file === "/etc/nginx/nginx.conf")?.content ?? "";
+  const release = resources.find(nginxRelease);
+  return String((release?.inputs.environment as Props | undefined)?.[NGINX_CONF_VARIABLE] ?? "");
+}
+
+/** An nginx container that runs the image's own nginx.conf: neither uploaded nor the release's. */
+export function withUncheckedNginxConf(resources: readonly DeclaredResource[]): DeclaredResource[] {
+  return mutate(resources, service("nginx"), (draft) => setProp(draft, "command", ["nginx", "-g", "daemon off;"]));
 }

@@ -116,7 +116,8 @@ describe("postgres", () => {
   it("keeps every data volume's first name and labels: no config change replaces one", () => {
     // prod keeps its dumps in a host directory (dean:backup.hostPath), dev in a volume.
     for (const [program, expected] of [[prod, ["dean-postgres-data", "dean-redis-data"]], [dev, ["dean-backup-data", "dean-postgres-data", "dean-redis-data"]]] as const) {
-      const volumes = program.ofType(VOLUME);
+      // The nginx config volume holds rendered files only (see the nginx tests), no data.
+      const volumes = program.ofType(VOLUME).filter((volume) => volume.name !== "dean-nginx-config");
       expect(volumes.map((volume) => volume.name).sort()).toEqual(expected);
       for (const volume of volumes) expect([volume.name, [...volume.ignoreChanges].sort()]).toEqual([volume.name, ["labels", "name"]]);
     }
@@ -174,8 +175,8 @@ describe("redis", () => {
     const added = prod.named("dean-redis-password-added");
     const retired = prod.named("dean-redis-old-passwords-retired");
     expect(added.inputs.create).toBe("docker exec -i dean-redis /usr/local/bin/dean-redis-acl");
-    expect(added.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all ">${password}"\nACL SAVE\n`);
-    expect(retired.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all resetpass ">${password}"\nACL SAVE\n`);
+    expect(added.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all -@dangerous +info ">${password}"\nACL SAVE\n`);
+    expect(retired.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all -@dangerous +info resetpass ">${password}"\nACL SAVE\n`);
     for (const command of [added, retired]) {
       expect(String(command.inputs.create)).not.toContain(password);
       expect(command.secretInputPaths).toEqual(expect.arrayContaining(["stdin"]));
@@ -281,7 +282,9 @@ describe("orchestrator", () => {
 describe("nginx", () => {
   it("with hostFiles TLS, starts only after a check on the Docker host that both PEM paths are files", () => {
     const check = prod.named("dean-nginx-tls-files-check");
-    expect(prod.container("nginx").dependencies).toContain(check.urn);
+    // nginx waits for its configuration release, which waits for the check.
+    expect(prod.named("dean-nginx-config-release").dependencies).toContain(check.urn);
+    expect(prod.container("nginx").dependencies).toContain(prod.named("dean-nginx-config-release").urn);
     const script = String(check.inputs.create);
     for (const [key, file] of [["dean:nginx.tls.certificatePath", "/etc/dean/tls/fullchain.pem"], ["dean:nginx.tls.keyPath", "/etc/dean/tls/privkey.pem"]]) {
       expect(script).toContain(`'type=bind,source=${file},target=`);
@@ -308,30 +311,59 @@ describe("nginx", () => {
     expect(isolated.output("publicUrl")).toBe("isolated: no port is published");
   });
 
-  it("uploads the rendered nginx.conf with rate limits and the maintenance page", () => {
-    const server = prod.container("nginx");
-    const conf = uploadAt(server, "/etc/nginx/nginx.conf").content;
+  it("hands the rendered nginx.conf and the maintenance page to the release command, which checks them in a throwaway nginx container", async () => {
+    const release = prod.named("dean-nginx-config-release");
+    const environment = release.inputs.environment as Record<string, string>;
+    const conf = environment.DEAN_NGINX_CONF;
     expect(conf).toContain("limit_req_zone $binary_remote_addr zone=api:10m rate=1r/s");
     expect(conf).toContain("limit_req_status 429");
     expect(conf).toMatch(/limit_req zone=api burst=5 nodelay/);
     expect(conf).toContain("resolver 127.0.0.11");
     expect(conf).toContain("orchestrator:8082");
-    expect(uploadAt(server, "/usr/share/nginx/maintenance/maintenance.html").content).toMatch(/<html/i);
+    expect(environment.DEAN_MAINTENANCE_PAGE).toMatch(/<html/i);
+    const maintenance = await runStack("prod", { nginx: { maintenance: true } });
+    expect((maintenance.named("dean-nginx-config-release").inputs.environment as Record<string, string>).DEAN_NGINX_CONF).toContain("root /etc/nginx/dean/current/maintenance;");
+    const create = String(release.inputs.create);
+    expect(create).toMatch(/^docker run --rm -i --network none /);
+    expect(create).toContain("--mount type=volume,source=dean-nginx-config,target=/etc/nginx/dean");
+    expect(create).toContain("nginx -t -q -c");
+    // The rendered text reaches the container through the environment, never the command line.
+    expect(create).not.toContain("limit_req_zone");
   });
 
-  it("mounts host TLS files read-only in production", () => {
-    expect(prod.container("nginx").inputs.volumes).toEqual([
+  it("runs nginx from the current release on the config volume; a config change reloads it, it does not replace it", () => {
+    const server = prod.container("nginx");
+    expect(server.inputs.uploads ?? []).toEqual([]);
+    expect(server.inputs.command).toEqual(["nginx", "-c", "/etc/nginx/dean/current/nginx.conf", "-g", "daemon off;"]);
+    expect(server.inputs.volumes).toEqual(expect.arrayContaining([expect.objectContaining({ volumeName: "dean-nginx-config", containerPath: "/etc/nginx/dean" })]));
+    // Rendered files only: not retained, so `pulumi destroy` removes it.
+    expect(prod.named("dean-nginx-config")).toMatchObject({ retainOnDelete: false });
+    const release = prod.named("dean-nginx-config-release");
+    const reload = prod.named("dean-nginx-reload");
+    expect(server.dependencies).toContain(release.urn);
+    expect(reload.dependencies).toContain(server.urn);
+    expect(String(reload.inputs.create)).toMatch(/^docker exec dean-nginx sh -c /);
+    expect(String(reload.inputs.create)).toContain("kill -HUP");
+  });
+
+  it("mounts host TLS files read-only in production, in nginx and in the release check", () => {
+    expect(prod.container("nginx").inputs.volumes).toEqual(expect.arrayContaining([
       expect.objectContaining({ hostPath: "/etc/dean/tls/fullchain.pem", containerPath: "/etc/nginx/tls/fullchain.pem", readOnly: true }),
       expect.objectContaining({ hostPath: "/etc/dean/tls/privkey.pem", containerPath: "/etc/nginx/tls/privkey.pem", readOnly: true }),
-    ]);
+    ]));
+    const release = prod.named("dean-nginx-config-release");
+    expect(String(release.inputs.create)).toContain("--mount 'type=bind,source=/etc/dean/tls/fullchain.pem,target=/etc/nginx/tls/fullchain.pem,readonly'");
+    expect((release.inputs.environment as Record<string, string>).DEAN_NGINX_CONF).toContain("ssl_certificate /etc/nginx/tls/fullchain.pem;");
+    expect(release.inputs.stdin).toBe("");
   });
 
-  it("uploads a self-signed pair in dev, the key as a secret", () => {
-    const server = dev.container("nginx");
-    const key = uploadAt(server, "/etc/nginx/tls/privkey.pem");
-    expect(key.content).toContain("BEGIN PRIVATE KEY");
-    expect(uploadAt(server, "/etc/nginx/tls/fullchain.pem").content).toContain("BEGIN CERTIFICATE");
-    expect(server.secretInputPaths).toContain(`uploads.${key.index}.content`);
+  it("hands a self-signed pair in dev to the release on stdin, as a secret; nginx.conf names it beside itself", () => {
+    const release = dev.named("dean-nginx-config-release");
+    expect(String(release.inputs.stdin)).toContain("BEGIN PRIVATE KEY");
+    expect(String(release.inputs.stdin)).toContain("BEGIN CERTIFICATE");
+    expect(release.secretInputPaths).toContain("stdin");
+    expect(release.additionalSecretOutputs).toContain("stdin");
+    expect((release.inputs.environment as Record<string, string>).DEAN_NGINX_CONF).toContain("ssl_certificate tls/fullchain.pem;");
     const openssl = dev.ofType(COMMAND).find((command) => command.name.endsWith("-openssl"));
     expect(openssl?.additionalSecretOutputs).toContain("stdout");
   });
@@ -341,10 +373,9 @@ describe("nginx", () => {
       tlsCertificate: "-----BEGIN CERTIFICATE-----\nREAL\n-----END CERTIFICATE-----\n",
       tlsKey: "-----BEGIN PRIVATE KEY-----\nREALKEY\n-----END PRIVATE KEY-----\n",
     });
-    const server = withSecrets.container("nginx");
-    const key = uploadAt(server, "/etc/nginx/tls/privkey.pem");
-    expect(key.content).toContain("REALKEY");
-    expect(server.secretInputPaths).toContain(`uploads.${key.index}.content`);
+    const release = withSecrets.named("dean-nginx-config-release");
+    expect(release.inputs.stdin).toBe("-----BEGIN CERTIFICATE-----\nREAL\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nREALKEY\n-----END PRIVATE KEY-----\n");
+    expect(release.secretInputPaths).toContain("stdin");
   });
 });
 
@@ -373,8 +404,8 @@ describe("backups", () => {
     const noBackups = await runStack("dev", { backup: { enabled: false } });
     expect(noBackups.containers("backup")).toEqual([]);
     expect(noBackups.ofType(COMMAND).map((command) => command.name).sort()).toEqual([
-      "dean-nginx-tls-openssl", "dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration", "dean-postgres-bootstrap",
-      "dean-redis-old-passwords-retired", "dean-redis-password-added",
+      "dean-nginx-config-release", "dean-nginx-reload", "dean-nginx-tls-openssl", "dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration",
+      "dean-postgres-bootstrap", "dean-redis-old-passwords-retired", "dean-redis-password-added",
     ]);
     expect(noBackups.output("lastPreUpgradeBackup")).toBe("none (backups are disabled)");
   });

@@ -59,8 +59,10 @@ describe("secret rotation", () => {
     expect(baseline.resources.length - scaled.resources.length).toBe(1);
   });
 
-  it("maintenance mode changes only nginx", async () => {
+  it("maintenance mode and the deny list change only nginx's configuration release, not its container", async () => {
     const maintenance = await runStack("prod", { nginx: { maintenance: true } });
-    expect(changedResources(baseline, maintenance)).toEqual(["dean-nginx-server"]);
+    expect(changedResources(baseline, maintenance)).toEqual(["dean-nginx-config-release"]);
+    const blocked = await runStack("prod", { nginx: { blockedIps: ["198.51.100.7"] } });
+    expect(changedResources(baseline, blocked)).toEqual(["dean-nginx-config-release"]);
   });
 });

@@ -1,0 +1,195 @@
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseStackConfig, type NginxSettings } from "../../components/config";
+import { renderMaintenancePage } from "../../components/render/maintenance-page";
+import { renderNginxConf } from "../../components/render/nginx-conf";
+import {
+  currentConfPath, currentMaintenanceDir, RELEASE_TLS_CERTIFICATE, RELEASE_TLS_KEY, renderNginxReleaseScript, renderNginxSwitchScript,
+} from "../../components/render/nginx-release";
+import { describeWithBinaries, findBinary } from "./support/binaries";
+import { bindToLoopback, makeSelfSignedCertificate, request, runNginx, startStandInOrchestrator, type StandInOrchestrator } from "./support/nginx";
+import { freePort, type RunningProcess, stopPid } from "./support/processes";
+
+jest.setTimeout(90_000);
+
+const settings = (extra: Record<string, unknown> = {}): NginxSettings =>
+  parseStackConfig({ environment: "dev", nginx: { rateLimit: { ratePerSecond: 1000, burst: 1000, nodelay: true }, ...extra } }).nginx;
+
+interface ScriptResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * The scripts of components/nginx.ts against Debian's nginx on loopback: releases written,
+ * checked and switched on a scratch config root as in the container's volume, the switch
+ * reloading a running nginx while requests keep coming.
+ */
+describeWithBinaries("nginx configuration releases and reloads under real nginx", { nginx: findBinary("nginx"), openssl: findBinary("openssl") }, (bin) => {
+  let dir: string;
+  let root: string;
+  let tlsPem: string;
+  let orchestrator: StandInOrchestrator;
+  let httpPort: number;
+  let httpsPort: number;
+  let nginx: RunningProcess | undefined;
+
+  const render = (nginxSettings: NginxSettings): string => bindToLoopback(renderNginxConf({
+    nginx: nginxSettings,
+    upstreamHost: "127.0.0.1",
+    upstreamPort: orchestrator.port,
+    resolver: "127.0.0.1",
+    tlsCertificatePath: RELEASE_TLS_CERTIFICATE,
+    tlsKeyPath: RELEASE_TLS_KEY,
+    maintenancePageDir: currentMaintenanceDir(root),
+  }), httpPort, httpsPort);
+
+  /** Runs a script with sh, asynchronously: the test's load keeps going meanwhile. Bounded: killed after 30 s. */
+  const run = (script: string, args: readonly string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<ScriptResult> =>
+    new Promise((resolve, reject) => {
+      const child = spawn("sh", ["-c", script, "sh", ...args], {
+        env: { ...process.env, PATH: `${path.dirname(bin.nginx)}:${process.env.PATH ?? ""}`, ...env },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      child.on("error", reject);
+      child.on("close", (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout, stderr });
+      });
+      child.stdin.end(input);
+    });
+  /** The release step, as the program's release command runs it. */
+  const release = (conf: string, tls = tlsPem): Promise<ScriptResult> =>
+    run(renderNginxReleaseScript(root), [], tls, { DEAN_NGINX_CONF: conf, DEAN_MAINTENANCE_PAGE: renderMaintenancePage() });
+  const releaseOk = async (conf: string): Promise<string> => {
+    const result = await release(conf);
+    if (result.status !== 0) throw new Error(`the release failed: ${result.stderr}`);
+    return result.stdout.trim();
+  };
+  /** The switch step, as the program's reload command runs it in the container (there nginx's master is PID 1). */
+  const switchTo = (id: string): Promise<ScriptResult> => {
+    if (!nginx) throw new Error("nginx is not running");
+    return run(renderNginxSwitchScript(root, String(nginx.pid)), [id], "");
+  };
+  const live = (): string => path.basename(readlinkSync(path.join(root, "current")));
+  const httpsGet = (pathAndQuery: string) => request(`https://127.0.0.1:${httpsPort}${pathAndQuery}`);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "dean-nginx-release-"));
+    // nginx's workers run unprivileged and read the maintenance page below it.
+    chmodSync(dir, 0o755);
+    root = path.join(dir, "config");
+    const tls = makeSelfSignedCertificate(bin.openssl, dir);
+    // Key first, as an operator might paste them: the script sorts the blocks out.
+    tlsPem = `${readFileSync(tls.keyPath, "utf8")}${readFileSync(tls.certificatePath, "utf8")}`;
+    orchestrator = await startStandInOrchestrator();
+    httpPort = await freePort();
+    httpsPort = await freePort();
+  });
+
+  afterAll(async () => {
+    if (nginx) await stopPid(nginx.pid, "SIGTERM", 10_000);
+    await orchestrator?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a first release is checked, becomes current, holds the TLS pair (key readable by root only) and is named by its content", async () => {
+    const id = await releaseOk(render(settings()));
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(live()).toBe(id);
+    const dirOf = path.join(root, "releases", id);
+    expect(readFileSync(path.join(dirOf, RELEASE_TLS_CERTIFICATE), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    expect(readFileSync(path.join(dirOf, RELEASE_TLS_KEY), "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
+    expect(statSync(path.join(dirOf, RELEASE_TLS_KEY)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dirOf, "maintenance", "maintenance.html"), "utf8")).toBe(renderMaintenancePage());
+    // The same files give the same release; a later release does not move `current` by itself.
+    expect(await releaseOk(render(settings()))).toBe(id);
+    const maintenance = await releaseOk(render(settings({ maintenance: true })));
+    expect(maintenance).not.toBe(id);
+    expect(live()).toBe(id);
+  });
+
+  test("nginx runs from current; switching reloads it without refusing or failing one request, and maintenance is served", async () => {
+    nginx = await runNginx(bin.nginx, currentConfPath(root), dir, "nginx", [httpPort, httpsPort]);
+    expect((await httpsGet("/api/evolution/trials")).status).toBe(200);
+    const maintenance = await releaseOk(render(settings({ maintenance: true })));
+    const normal = live();
+
+    // Bounded steady load on /health (proxied in both modes) while the config switches four times.
+    let stop = false;
+    const outcomes: string[] = [];
+    const client = async (): Promise<void> => {
+      for (let sent = 0; sent < 2_000 && !stop; sent++) {
+        try {
+          outcomes.push(String((await httpsGet("/health")).status));
+        } catch (error) {
+          outcomes.push((error as Error).message);
+        }
+      }
+    };
+    const load = Promise.all([client(), client(), client()]);
+    const served: number[] = [];
+    try {
+      for (const id of [maintenance, normal, maintenance, normal]) {
+        expect(await switchTo(id)).toMatchObject({ status: 0, stderr: "" });
+        expect(live()).toBe(id);
+        served.push((await httpsGet("/api/evolution/trials")).status);
+      }
+    } finally {
+      stop = true;
+      await load;
+    }
+    expect(served).toEqual([503, 200, 503, 200]);
+    expect(outcomes.length).toBeGreaterThan(50);
+    expect(outcomes.filter((outcome) => outcome !== "200")).toEqual([]);
+  });
+
+  test("a configuration nginx -t refuses fails the release, says why, and leaves current and the running nginx alone", async () => {
+    const before = live();
+    const servedBefore = (await httpsGet("/api/evolution/trials")).status;
+    const broken = render(settings()).replace("server_tokens off;", "server_tokens off;\n    no_such_directive on;");
+    const result = await release(broken);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("nginx -t refused the new configuration; the running one is unchanged");
+    expect(result.stderr).toContain('unknown directive "no_such_directive"');
+    expect(live()).toBe(before);
+    expect(readdirSync(path.join(root, "releases")).filter((entry) => entry.startsWith("."))).toEqual([]);
+    expect((await httpsGet("/api/evolution/trials")).status).toBe(servedBefore);
+  });
+
+  test("a release nginx cannot load (a port already taken) is rolled back: the previous release stays current and serving", async () => {
+    const before = live();
+    const servedBefore = (await httpsGet("/api/evolution/trials")).status;
+    const taken = net.createServer();
+    const takenPort = await freePort();
+    await new Promise<void>((resolve) => taken.listen(takenPort, "127.0.0.1", resolve));
+    try {
+      // nginx -t does not bind ports, so only the reload finds out.
+      const clash = await releaseOk(render(settings()).replace(`listen 127.0.0.1:${httpPort} default_server;`, `listen 127.0.0.1:${httpPort} default_server;\n    listen 127.0.0.1:${takenPort};`));
+      const result = await switchTo(clash);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`nginx did not load configuration release ${clash} within 10 s and goes on serving release ${before}`);
+      expect(live()).toBe(before);
+      expect((await httpsGet("/api/evolution/trials")).status).toBe(servedBefore);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
+  test("old releases are pruned: the live one, the newest and two others are kept", async () => {
+    let newest = "";
+    for (const limit of [1024, 1025, 1026, 1027]) newest = await releaseOk(render({ ...settings(), connectionsPerIp: limit }));
+    const releases = readdirSync(path.join(root, "releases"));
+    expect(releases).toEqual(expect.arrayContaining([live(), newest]));
+    expect(releases).toHaveLength(4);
+    expect(existsSync(path.join(root, ".current.next"))).toBe(false);
+  });
+});
