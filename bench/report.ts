@@ -210,6 +210,19 @@ function backupSection(results: BenchResults): string {
   ].join("\n");
 }
 
+/**
+ * nginx config changes whose only failures are requests lost on a closed connection: the
+ * keep-alive race of a reload, explained; undefined when there is none or anything else failed.
+ */
+function keepAliveRace(edge: readonly AvailabilityPhase[]): string | undefined {
+  const failed = edge.reduce((total, phase) => total + phase.failed, 0);
+  const lost = sum(edge, "unanswered");
+  if (failed === 0 || lost !== failed || sum(edge, "errors") > 0) return undefined;
+  // `requests` counts the requests that ended; the lost ones come on top.
+  const requests = edge.reduce((total, phase) => total + phase.requests, 0) + lost;
+  return `**nginx reloads (${failed} of ${requests} requests).** Each was a request lost on a connection closed under it; no answer was an error and no connection was refused (the listening sockets stay open through a reload). On a reload nginx's old workers close their idle keep-alive connections, and a request the client sends on one at that very moment finds it closed: HTTP/1.1's keep-alive race, which nginx cannot avoid when it closes an idle connection. HTTP clients resend an idempotent request in that case, as the load generator did (on a new connection, where it was answered); this bench counts it as failed all the same. A client that does not retry sees a reset connection.`;
+}
+
 /** One paragraph per missed target: the figures behind it and the reason. */
 function missedExplanations(results: BenchResults, checks: readonly TargetCheck[]): string[] {
   const missedIds = new Set(checks.filter((check) => check.verdict === "missed").map((check) => check.id));
@@ -244,6 +257,8 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
       return `${change}: ${phases.map((p) => p.failed).join(", ")} failed per run (${statusList(mergeStatuses(phases.map((p) => p.statuses)))})`;
     });
     paragraphs.push(`**Failures during changes.** ${byChange.join("; ")}.`);
+    const reloadRace = keepAliveRace(availability.runs.flatMap((run) => run.edgeChanges));
+    if (reloadRace) paragraphs.push(reloadRace);
     const redis = availability.runs.flatMap((run) => run.phases.filter((p) => p.phase === "rotate redis"));
     if (redis.some((p) => p.failed > 0)) {
       paragraphs.push("**Redis rotation.** The rotation keeps Redis running: the new password is added to its ACL beside the old one, the replicas are replaced with the new REDIS_URL, then the old replicas stop and the old password is removed, so every replica can authenticate throughout. Failures here mean that order broke or Redis went away: a replica that could not authenticate (a new one started before its password was in the ACL, or an old one still served after the old password was removed), or Redis itself restarting (a crash, or its container restarted), during which the API answers 503 (and a replica mid-restart 502). Redis' start time and ACL log (`ACL LOG`) for the run tell which.");
