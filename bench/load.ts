@@ -28,6 +28,11 @@ export interface LoadOptions {
   readonly seconds: number;
   readonly connections: number;
   readonly headers?: Record<string, string>;
+  /**
+   * The name nginx serves (SNI and Host): it answers only its configured server name and
+   * drops anything else, a bare 127.0.0.1 included. Unset for a direct (non-nginx) URL.
+   */
+  readonly serverName?: string;
   /** Errors after which the load ends early (default and most: MAX_ERRORS). */
   readonly maxErrors?: number;
   /** Seconds before an unanswered request counts as an error. */
@@ -121,7 +126,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         overallRate: options.rate,
         duration: options.seconds,
         timeout: options.timeoutSeconds ?? 10,
-        headers: options.headers,
+        headers: options.serverName === undefined ? options.headers : { ...options.headers, host: options.serverName },
+        servername: options.serverName,
         bailout: options.maxErrors ?? MAX_ERRORS,
       },
       (error: Error | null, result: autocannon.Result) => {

@@ -43,11 +43,14 @@ export function publishedPorts(settings: NginxSettings): docker.types.input.Cont
   ];
 }
 
-/** The public URL of the stack, or a note that it is isolated. */
+/**
+ * The public URL of the stack, or a note that it is isolated. Always the server name: nginx
+ * answers no other (a request by IP address is dropped), so the name must resolve to
+ * dean:nginx.bindAddress wherever clients are.
+ */
 export function publicUrl(settings: NginxSettings): string {
   if (settings.isolate) return "isolated: no port is published";
-  const host = settings.bindAddress === "0.0.0.0" || settings.bindAddress === "127.0.0.1" ? settings.serverName : settings.bindAddress;
-  return `https://${host}${settings.httpsPort === 443 ? "" : `:${settings.httpsPort}`}/`;
+  return `https://${settings.serverName}${settings.httpsPort === 443 ? "" : `:${settings.httpsPort}`}/`;
 }
 
 /**

@@ -11,6 +11,8 @@ import { renderPostgresBootstrapSql } from "./render/postgres-bootstrap-sql";
 export const POSTGRES_ALIAS = "postgres";
 export const POSTGRES_PORT = 5432;
 const DATA_DIR = "/var/lib/postgresql/data";
+/** Where the initdb superuser password reaches the server container (Docker's secrets path). */
+export const SUPERUSER_PASSWORD_FILE = "/run/secrets/dean-postgres-superuser-password";
 
 export interface PostgresArgs {
   readonly context: ContainerContext;
@@ -76,14 +78,18 @@ export class DeanPostgres extends pulumi.ComponentResource {
       name: dockerName(context, "postgres"),
       image: args.image,
       command: postgresServerArgs(settings),
-      envs: pulumi.secret(pulumi.all([args.superuserPassword]).apply(([password]) => [
+      // The image reads the initdb password from a file (its _FILE convention): an environment
+      // variable would stay visible to `docker inspect` for the container's whole life.
+      envs: [
         `POSTGRES_USER=${settings.superuser}`,
-        `POSTGRES_PASSWORD=${password}`,
+        `POSTGRES_PASSWORD_FILE=${SUPERUSER_PASSWORD_FILE}`,
         "POSTGRES_DB=postgres",
         `PGDATA=${DATA_DIR}/pgdata`,
         "POSTGRES_HOST_AUTH_METHOD=scram-sha-256",
         "POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256",
-      ])),
+      ],
+      // Readable inside the container only, where the entrypoint reads it as the postgres user.
+      uploads: [{ file: SUPERUSER_PASSWORD_FILE, content: pulumi.secret(args.superuserPassword), permissions: "0444" }],
       volumes: [{ volumeName: this.volume.name, containerPath: DATA_DIR }],
       networksAdvanced: [
         { name: args.backendNetwork, aliases: [POSTGRES_ALIAS] },
@@ -109,7 +115,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
       parent: this,
       // One server per data volume and a fixed name: the old one must stop first.
       deleteBeforeReplace: true,
-      additionalSecretOutputs: ["envs"],
+      additionalSecretOutputs: ["uploads"],
     });
 
     // Over the local socket (trusted inside the container), so it works whatever password the

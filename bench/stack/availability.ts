@@ -8,7 +8,7 @@ import { answered, failedRequests, runLoad } from "../load";
 import type { AvailabilityPhase, AvailabilityPhaseName, AvailabilityResult, AvailabilityRun } from "../results";
 import type { ConfigOverrides } from "../../tools/stack-driver/stack-config";
 import { latencyFigures } from "../stats";
-import { authorization, benchConfig, carry, NGINX_HEALTH_URL, NGINX_TRIALS_URL, progress } from "./bench-stack";
+import { authorization, benchConfig, carry, NGINX_HEALTH_URL, NGINX_SERVER_NAME, NGINX_TRIALS_URL, progress } from "./bench-stack";
 
 /**
  * Benchmark 4: failed requests (non-2xx non-429, or no answer) under a steady 20 r/s through
@@ -50,7 +50,7 @@ async function underLoad(stack: EngineStack, phase: AvailabilityPhaseName, chang
   const stopped = new Promise<void>((resolve) => {
     stopLoad = resolve;
   });
-  const load = runLoad({ url: target.url, rate: RATE, seconds: MAX_PHASE_SECONDS, connections: CONNECTIONS, headers: target.headers, until: stopped });
+  const load = runLoad({ url: target.url, serverName: NGINX_SERVER_NAME, rate: RATE, seconds: MAX_PHASE_SECONDS, connections: CONNECTIONS, headers: target.headers, until: stopped });
   await sleep(LEAD_MS);
   const started = Date.now();
   let operationSeconds = 0;
@@ -92,7 +92,7 @@ async function restartOneReplica(): Promise<void> {
 
 /** p99 (ms) of the same load with no change running. */
 async function steadyP99(stack: EngineStack): Promise<number> {
-  const result = await runLoad({ url: NGINX_TRIALS_URL, rate: RATE, seconds: STEADY_SECONDS, connections: CONNECTIONS, headers: authorization(stack) });
+  const result = await runLoad({ url: NGINX_TRIALS_URL, serverName: NGINX_SERVER_NAME, rate: RATE, seconds: STEADY_SECONDS, connections: CONNECTIONS, headers: authorization(stack) });
   if (failedRequests(result) > 0) throw new Error(`the steady load before the changes failed ${failedRequests(result)} requests: the stack is not healthy`);
   return latencyFigures(result.latenciesMs).p99;
 }

@@ -59,6 +59,8 @@ export function benchConfig(change: ConfigOverrides = {}): ConfigOverrides {
   return deepMerge(deepMerge(BENCH_OVERRIDES, carried), change) as ConfigOverrides;
 }
 
+/** The name nginx answers to (SNI and Host): any other, a bare 127.0.0.1 included, is dropped. */
+export const NGINX_SERVER_NAME = e2eSettings().nginx.serverName;
 export const NGINX_TRIALS_URL = `https://127.0.0.1:${e2eSettings().nginx.httpsPort}${TRIALS_PATH}`;
 export const NGINX_HEALTH_URL = `https://127.0.0.1:${e2eSettings().nginx.httpsPort}/health`;
 export const DIRECT_TRIALS_URL = `http://127.0.0.1:${DIRECT_PORT}${TRIALS_PATH}`;

@@ -2,7 +2,7 @@ import type { EngineStack } from "../../tools/stack-driver/engine-stack";
 import { runLoad, type LoadResult } from "../load";
 import type { ProxyPath, ProxyResult, ProxyRun } from "../results";
 import { type LatencyFigures, latencyFigures } from "../stats";
-import { authorization, DIRECT_TRIALS_URL, NGINX_TRIALS_URL, progress, TRIALS_PATH } from "./bench-stack";
+import { authorization, DIRECT_TRIALS_URL, NGINX_SERVER_NAME, NGINX_TRIALS_URL, progress, TRIALS_PATH } from "./bench-stack";
 
 /**
  * Benchmark 2: latency of GET /api/evolution/trials at a fixed rate through nginx (TLS, rate
@@ -32,7 +32,9 @@ function checkRun(label: string, result: LoadResult, seconds: number): void {
 }
 
 async function measure(path: ProxyPath, headers: Record<string, string>, seconds: number): Promise<LoadResult> {
-  const result = await runLoad({ url: URLS[path], rate: RATE, seconds, connections: CONNECTIONS, headers });
+  // nginx answers only its server name; the replica's direct port takes any Host.
+  const serverName = path === "nginx" ? NGINX_SERVER_NAME : undefined;
+  const result = await runLoad({ url: URLS[path], serverName, rate: RATE, seconds, connections: CONNECTIONS, headers });
   checkRun(path, result, seconds);
   return result;
 }

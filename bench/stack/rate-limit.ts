@@ -2,7 +2,7 @@ import type { EngineStack } from "../../tools/stack-driver/engine-stack";
 import { sleep } from "../../tools/stack-driver/wait";
 import { answered, runLoad } from "../load";
 import type { RateLimitResult, RateLimitRun } from "../results";
-import { authorization, MEASURED_LIMIT, NGINX_TRIALS_URL, progress } from "./bench-stack";
+import { authorization, MEASURED_LIMIT, NGINX_SERVER_NAME, NGINX_TRIALS_URL, progress } from "./bench-stack";
 
 /**
  * Benchmark 3: nginx's per-client limit (1 r/s, burst 5, nodelay) against 20 r/s from one
@@ -30,7 +30,7 @@ export async function measureRateLimit(stack: EngineStack, runs: number): Promis
   const results: RateLimitRun[] = [];
   for (let run = 1; run <= runs; run++) {
     await sleep(drainMs(limit));
-    const load = await runLoad({ url: NGINX_TRIALS_URL, rate: CLIENT_RATE, seconds: SECONDS, connections: 1, headers });
+    const load = await runLoad({ url: NGINX_TRIALS_URL, serverName: NGINX_SERVER_NAME, rate: CLIENT_RATE, seconds: SECONDS, connections: 1, headers });
     const rejected = load.statuses[429] ?? 0;
     const admitted = answered(load) - rejected;
     const other = Object.keys(load.statuses).filter((status) => status !== "200" && status !== "429");

@@ -116,8 +116,12 @@ const issueCases: Case[] = [
     mutation: (r) => mutate(r, service("postgres"), (d) => {
       setEnv(d, "POSTGRES_PASSWORD", "hunter2hunter2");
       d.secretInputPaths = d.secretInputPaths.filter((path) => path !== "envs");
+      // Declared secret, so that this case is about where the value comes from (the server's
+      // envs hold no credential today: the password arrives as a file).
+      d.additionalSecretOutputs = [...d.additionalSecretOutputs, "envs"];
     }),
-    caught: ["credentials-generated @ dean-postgres-server"], message: /^dean-postgres-server \(postgres\): POSTGRES_PASSWORD in `envs` is not the output of a generated secret/,
+    caught: ["credentials-generated @ dean-postgres-server"],
+    message: /^dean-postgres-server \(postgres\): POSTGRES_PASSWORD in `envs` is not the output of a generated secret/,
   },
   {
     policy: "nginx-rate-limit", change: "rate limiting removed from nginx.conf",
@@ -225,10 +229,10 @@ const ruleCases: Case[] = [
   },
   {
     policy: "credentials-declared-secret", change: "credentials in envs not declared secret",
-    mutation: (r) => mutate(r, service("postgres"), (d) => {
+    mutation: (r) => mutate(r, service("backup"), (d) => {
       d.additionalSecretOutputs = [];
     }),
-    caught: ["credentials-declared-secret @ dean-postgres-server"], message: /passes credentials in `envs` \(POSTGRES_PASSWORD\) but does not declare `envs` secret/,
+    caught: ["credentials-declared-secret @ dean-backup-job"], message: /passes credentials in `envs` \(PGPASSWORD\) but does not declare `envs` secret/,
   },
   {
     policy: "credentials-declared-secret", change: "a password on a docker command line",

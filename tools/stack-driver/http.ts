@@ -23,7 +23,7 @@ export interface RequestOptions {
   readonly body?: string;
   /** PEM of the certificate to trust (HTTPS only). */
   readonly ca?: string;
-  /** TLS server name (SNI and certificate check). */
+  /** TLS server name (SNI and certificate check), and the Host header: nginx answers only its server name. */
   readonly servername?: string;
   /** A keep-alive agent, to send requests over connections opened beforehand. */
   readonly agent?: https.Agent;
@@ -53,13 +53,17 @@ function send(transport: typeof http | typeof https, options: RequestOptions, ex
   });
 }
 
+/** The stacks' default server name (dean:nginx.serverName). */
+const DEFAULT_SERVER_NAME = "localhost";
+
 export function httpsRequest(options: RequestOptions): Promise<HttpResponse> {
   if (!options.ca) throw new Error("httpsRequest needs the certificate to trust (ca)");
-  return send(https, options, { ca: options.ca, servername: options.servername ?? "localhost", rejectUnauthorized: true, agent: options.agent });
+  const servername = options.servername ?? DEFAULT_SERVER_NAME;
+  return send(https, { ...options, headers: { host: servername, ...options.headers } }, { ca: options.ca, servername, rejectUnauthorized: true, agent: options.agent });
 }
 
-export function httpRequest(options: Omit<RequestOptions, "ca" | "servername" | "agent">): Promise<HttpResponse> {
-  return send(http, options, {});
+export function httpRequest(options: Omit<RequestOptions, "ca" | "agent">): Promise<HttpResponse> {
+  return send(http, { ...options, headers: { host: options.servername ?? DEFAULT_SERVER_NAME, ...options.headers } }, {});
 }
 
 export function jsonBody<T>(response: HttpResponse): T {

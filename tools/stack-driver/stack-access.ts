@@ -1,7 +1,7 @@
 import * as https from "node:https";
 import { parseStackConfig, rawSettingsFromPulumiConfig, type StackConfig } from "../../components/config";
 import type { EngineStack } from "./engine-stack";
-import { header, httpRequest, httpsRequest, type HttpResponse, type RequestOptions } from "./http";
+import { httpRequest, httpsRequest, type HttpResponse, jsonBody, type RequestOptions } from "./http";
 import { e2eConfig } from "./stack-config";
 import { sleep } from "./wait";
 
@@ -46,9 +46,14 @@ export class StackClient {
     return this.settings.nginx.httpPort;
   }
 
+  /** The name nginx answers to: any other Host or SNI name is dropped. */
+  get serverName(): string {
+    return this.settings.nginx.serverName;
+  }
+
   /** One HTTPS request through nginx, TLS verified against the stack's certificate. */
   request(options: ApiRequest): Promise<HttpResponse> {
-    return httpsRequest({ ...options, port: this.httpsPort, ca: stackCertificate(this.stack) });
+    return httpsRequest({ servername: this.serverName, ...options, port: this.httpsPort, ca: stackCertificate(this.stack) });
   }
 
   get(path: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
@@ -57,7 +62,7 @@ export class StackClient {
 
   /** Plain HTTP on the published port 80. */
   plainGet(path: string): Promise<HttpResponse> {
-    return httpRequest({ port: this.httpPort, path });
+    return httpRequest({ port: this.httpPort, path, servername: this.serverName });
   }
 
   /**
@@ -75,13 +80,16 @@ export class StackClient {
 
   /** A keep-alive agent holding `sockets` connections, for sending requests all at once. */
   keepAliveAgent(sockets: number): https.Agent {
-    return new https.Agent({ keepAlive: true, maxSockets: sockets, ca: stackCertificate(this.stack), servername: "localhost" });
+    return new https.Agent({ keepAlive: true, maxSockets: sockets, ca: stackCertificate(this.stack), servername: this.serverName });
   }
 
-  /** The X-Replica header (the replica container's hostname: its short ID). */
+  /**
+   * The replica that answered a /health request: its body names it (the container's hostname,
+   * its short ID). nginx hides the X-Replica header from clients.
+   */
   static replicaOf(response: HttpResponse): string {
-    const replica = header(response, "x-replica");
-    if (!replica) throw new Error(`response ${response.status} has no X-Replica header`);
+    const replica = (jsonBody<{ replica?: unknown }>(response)).replica;
+    if (typeof replica !== "string" || replica === "") throw new Error(`response ${response.status} names no replica: ${response.body.slice(0, 200)}`);
     return replica;
   }
 }

@@ -78,11 +78,17 @@ describe("postgres", () => {
     expect(server.deleteBeforeReplace).toBe(true);
   });
 
-  it("keeps the superuser password secret and out of the command line", () => {
+  it("hands the superuser password over in a secret file (the image's _FILE convention), never in the environment or the command line", () => {
     const server = prod.container("postgres");
-    expect(server.secretInputPaths).toContain("envs");
-    expect(envOf(server).POSTGRES_PASSWORD).toBe(prod.named("dean-secrets-postgres-superuser").state.result);
-    expect(JSON.stringify(server.inputs.command)).not.toContain(String(envOf(server).POSTGRES_PASSWORD));
+    const password = String(prod.named("dean-secrets-postgres-superuser").state.result);
+    const file = uploadAt(server, "/run/secrets/dean-postgres-superuser-password");
+    expect(file.content).toBe(password);
+    expect(server.secretInputPaths).toContain(`uploads.${file.index}.content`);
+    expect(server.additionalSecretOutputs).toContain("uploads");
+    expect(envOf(server)).toMatchObject({ POSTGRES_PASSWORD_FILE: "/run/secrets/dean-postgres-superuser-password" });
+    expect(envOf(server).POSTGRES_PASSWORD).toBeUndefined();
+    expect(JSON.stringify(server.inputs.envs)).not.toContain(password);
+    expect(JSON.stringify(server.inputs.command)).not.toContain(password);
   });
 
   it("retains the data volume, and protects it in production only", () => {
@@ -303,6 +309,11 @@ describe("nginx", () => {
       expect.objectContaining({ internal: 80, external: 8080, ip: "127.0.0.1" }),
       expect.objectContaining({ internal: 443, external: 8443, ip: "127.0.0.1" }),
     ]);
+  });
+
+  it("gives the server name as the public URL, also when bound to one address: nginx answers no other name", async () => {
+    const bound = await runStack("prod", { nginx: { bindAddress: "10.1.2.3" } });
+    expect(bound.output("publicUrl")).toBe("https://dean.example.com/");
   });
 
   it("publishes nothing when isolated", async () => {

@@ -41,3 +41,10 @@ export function locations(server: readonly Directive[]): Map<string, readonly Di
 export function allDirectives(scope: readonly Directive[]): Directive[] {
   return scope.flatMap((d) => [d, ...allDirectives(d.block ?? [])]);
 }
+
+/** The one `server` block of `http` whose own directives include `line` (`listen 80 default_server`); throws unless exactly one does. */
+export function serverWith(http: readonly Directive[], line: string): readonly Directive[] {
+  const matches = directives(http, "server").filter((server) => lines(server.block ?? []).includes(line));
+  if (matches.length !== 1) throw new Error(`expected one server with \`${line}\`, found ${matches.length}`);
+  return matches[0].block ?? [];
+}
