@@ -127,7 +127,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
       // refuses a renamed role or database on a server that has data).
       triggers: [this.container.id, pulumi.secret(args.superuserPassword), settings.superuser, settings.user, settings.database],
       logging: "stderr",
-    }, { parent: this, dependsOn: [this.container] });
+    }, { parent: this, dependsOn: [this.container], additionalSecretOutputs: ["stdin"] });
 
     this.provider = new postgresql.Provider(`${name}-provider`, {
       host: "127.0.0.1",

@@ -98,7 +98,7 @@ export class DeanRedis extends pulumi.ComponentResource {
       stdin: pulumi.secret(pulumi.output(args.password).apply(aclAddPassword)),
       triggers: [this.container.id, pulumi.secret(args.password)],
       logging: "stderr",
-    }, { parent: this, dependsOn: [this.container] });
+    }, { parent: this, dependsOn: [this.container], additionalSecretOutputs: ["stdin"] });
 
     this.ready = [this.container, this.passwordAdded];
     this.registerOutputs({ containerName: this.container.name });
@@ -133,5 +133,5 @@ ${applyAcl(args.redis.container.name)}`,
     stdin: pulumi.secret(pulumi.output(args.password).apply(aclKeepOnlyPassword)),
     triggers: [args.redis.container.id, pulumi.secret(args.password)],
     logging: "stderr",
-  }, { ...opts, dependsOn: [...args.replicas, args.redis.passwordAdded] });
+  }, { ...opts, dependsOn: [...args.replicas, args.redis.passwordAdded], additionalSecretOutputs: ["stdin"] });
 }

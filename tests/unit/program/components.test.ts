@@ -104,6 +104,7 @@ describe("postgres", () => {
     const password = String(prod.named("dean-secrets-postgres-superuser").state.result);
     expect(bootstrap.inputs.create).toBe("docker exec -i --user postgres dean-postgres psql --no-psqlrc --quiet --username postgres --dbname postgres");
     expect(bootstrap.secretInputPaths).toContain("stdin");
+    expect(bootstrap.additionalSecretOutputs).toContain("stdin");
     expect(String(bootstrap.inputs.stdin)).toContain(`ALTER ROLE "postgres" WITH PASSWORD '${password}';`);
     expect(String(bootstrap.inputs.create)).not.toContain(password);
     expect(bootstrap.dependencies).toContain(prod.container("postgres").urn);
@@ -186,6 +187,7 @@ describe("redis", () => {
     for (const command of [added, retired]) {
       expect(String(command.inputs.create)).not.toContain(password);
       expect(command.secretInputPaths).toEqual(expect.arrayContaining(["stdin"]));
+      expect(command.additionalSecretOutputs).toContain("stdin");
     }
     expect(added.dependencies).toContain(server.urn);
     // Replicas wait for the migration, which waits for the password.
