@@ -6,6 +6,7 @@ import { type HostPathAccess, hostPathProblem, normaliseHostPath } from "./host-
 import { bindAddressProblem, blockedAddressProblem, MIN_BLOCKED_PREFIX } from "./ipv4";
 import { type PostgresNameUse, reservedNameProblem } from "./postgres-names";
 import { cpusReadBackUnchanged } from "./docker-values";
+import { meetsNginxMinimum, NGINX_MINIMUM_VERSION, NGINX_MINIMUM_VERSION_REASON, nginxVersionOfImage } from "./render/nginx-version";
 
 /**
  * The schema of the `dean:` config namespace. Every default lives here and only here;
@@ -214,6 +215,12 @@ export const nginxSchema = z.strictObject({
   }).prefault({}),
   /** Concurrent connections per client IP (limit_conn, which nginx caps at 65535). */
   connectionsPerIp: intBetween(1, 65535).default(50),
+  /**
+   * Idle connections to the replicas each nginx worker keeps open for reuse (upstream
+   * `keepalive`); 0 opens a new connection per request. Keep it 0 for an orchestrator that
+   * runs several uvicorn workers without TCP_NODELAY (docs/architecture.md, "Upstream keep-alive").
+   */
+  upstreamKeepalive: intBetween(0, 1024).default(16),
   /** Client addresses or CIDR ranges (at most a /8 each) answered with 403. */
   blockedIps: z.array(blockedAddressSchema).default([]),
   /** Maintenance mode: 503 and the maintenance page everywhere but /health. */
@@ -289,7 +296,12 @@ export const stackConfigShape = {
     orchestrator: imageRef.default("dean/orchestrator:1.0.0"),
     postgres: imageRef.default("postgres:15-bookworm"),
     redis: imageRef.default("redis:7.2-bookworm"),
-    nginx: imageRef.default("nginx:1.27-bookworm"),
+    nginx: imageRef.superRefine((value, ctx) => {
+      const version = nginxVersionOfImage(value);
+      if (version !== undefined && meetsNginxMinimum(version) === false) {
+        ctx.addIssue({ code: "custom", message: `names nginx ${version}; the rendered configuration needs ${NGINX_MINIMUM_VERSION} or later (${NGINX_MINIMUM_VERSION_REASON})` });
+      }
+    }).default("nginx:1.27-bookworm"),
   }).prefault({}),
   orchestrator: orchestratorSchema,
   postgres: postgresSchema,

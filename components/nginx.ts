@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NginxSettings } from "./config";
 import { type ContainerContext, dockerName, LABEL_INSTANCE, LABEL_SERVICE, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
 import { renderMaintenancePage } from "./render/maintenance-page";
-import { renderNginxConf } from "./render/nginx-conf";
+import { renderNginxConf, renderUpstreamServers } from "./render/nginx-conf";
 import {
   currentConfPath, currentMaintenanceDir, MAINTENANCE_PAGE_VARIABLE, NGINX_CONF_VARIABLE, RELEASE_TLS_CERTIFICATE, RELEASE_TLS_KEY,
-  renderNginxReleaseScript, renderNginxSwitchScript,
+  renderNginxReleaseScript, renderNginxSwitchScript, UPSTREAM_SERVERS_VARIABLE,
 } from "./render/nginx-release";
 import type { TlsSource } from "./tls";
 
@@ -27,8 +27,11 @@ export interface NginxArgs {
   readonly image: pulumi.Input<string>;
   /** Network shared with the orchestrator replicas. */
   readonly frontendNetwork: pulumi.Input<string>;
-  /** DNS alias of the orchestrator replicas and their port. */
-  readonly upstreamHost: string;
+  /**
+   * The orchestrator replicas' container names (on the frontend network) and their port. A
+   * change makes a new release and a reload, which drains replicas that are about to go.
+   */
+  readonly upstreamServers: pulumi.Input<string>[];
   readonly upstreamPort: number;
   /** Certificate and key: uploaded content, or files on the Docker host. */
   readonly tls: TlsSource;
@@ -72,8 +75,6 @@ export class DeanNginx extends pulumi.ComponentResource {
     const { context, settings, tls } = args;
     const conf = renderNginxConf({
       nginx: settings,
-      upstreamHost: args.upstreamHost,
-      upstreamPort: args.upstreamPort,
       resolver: DOCKER_DNS,
       // Uploaded material sits in the release, beside nginx.conf; host files are mounted.
       tlsCertificatePath: tls.kind === "content" ? RELEASE_TLS_CERTIFICATE : TLS_CERTIFICATE_PATH,
@@ -98,12 +99,18 @@ export class DeanNginx extends pulumi.ComponentResource {
       create: pulumi.all([this.configVolume.name, args.image]).apply(([volume, image]) => [
         "docker run --rm -i --network none",
         `--label ${LABEL_INSTANCE}=${context.instanceName} --label ${LABEL_SERVICE}=nginx-config`,
-        `-e ${NGINX_CONF_VARIABLE} -e ${MAINTENANCE_PAGE_VARIABLE}`,
+        `-e ${NGINX_CONF_VARIABLE} -e ${UPSTREAM_SERVERS_VARIABLE} -e ${MAINTENANCE_PAGE_VARIABLE}`,
         `--mount type=volume,source=${volume},target=${NGINX_CONFIG_ROOT}`,
         ...hostTlsFiles.map((file) => `--mount ${shellQuote(`type=bind,source=${file.source},target=${file.target},readonly`)}`),
         `--entrypoint sh ${image} -c ${shellQuote(renderNginxReleaseScript(NGINX_CONFIG_ROOT))}`,
       ].join(" ")),
-      environment: { [NGINX_CONF_VARIABLE]: conf, [MAINTENANCE_PAGE_VARIABLE]: renderMaintenancePage() },
+      // One key per file: nginx.conf stays known at a preview (policies read it) even when a
+      // replica's name is not known yet.
+      environment: {
+        [NGINX_CONF_VARIABLE]: conf,
+        [UPSTREAM_SERVERS_VARIABLE]: pulumi.all(args.upstreamServers).apply((hosts) => renderUpstreamServers(hosts, args.upstreamPort)),
+        [MAINTENANCE_PAGE_VARIABLE]: renderMaintenancePage(),
+      },
       stdin: tls.kind === "content"
         ? pulumi.secret(pulumi.all([tls.material.certificate, tls.material.key]).apply(([certificate, key]) => `${certificate.trimEnd()}\n${key.trimEnd()}\n`))
         : "",

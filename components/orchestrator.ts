@@ -6,9 +6,6 @@ import { type ContainerContext, labels, serviceContainerDefaults, shellQuote } f
 import { REDIS_CLI_PATH } from "./redis";
 import { LABEL_JWT_ROTATION, LABEL_REDIS_ROTATION, stopReplicasWithout } from "./stale-replicas";
 
-/** Name nginx resolves (through Docker DNS) to every replica on the frontend network. */
-export const ORCHESTRATOR_ALIAS = "orchestrator";
-
 export interface OrchestratorArgs {
   readonly context: ContainerContext;
   /** Validated orchestrator settings. */
@@ -23,12 +20,10 @@ export interface OrchestratorArgs {
   readonly redisUrl: pulumi.Input<string>;
   /** HS256 signing key (secret). */
   readonly jwtSecretKey: pulumi.Input<string>;
-  /** JWT rotation counter: a change logs everyone out once the new key is in place. */
+  /** JWT rotation counter, labelled on each replica for the logout (logoutOnJwtRotation). */
   readonly jwtRotation: number;
   /** Redis password rotation counter, labelled on each replica for the old password's retirement. */
   readonly redisRotation: number;
-  /** Redis container whose `auth:*` keys are flushed on JWT rotation. */
-  readonly redisContainerName: pulumi.Input<string>;
   /** What the migration waits for: the database objects and the pre-upgrade backup. */
   readonly migrationDependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -85,13 +80,12 @@ export function healthProbe(port: number): string[] {
 
 /**
  * The orchestrator: a migration job run once per image change, then N replicas that nginx
- * reaches by the `orchestrator` alias. Replicas are auto-named so Pulumi can create each
- * new one (and wait for it to be healthy) before deleting the old one.
+ * reaches by their container names. Replicas are auto-named so Pulumi can create each new one
+ * (and wait for it to be healthy) before deleting the old one.
  */
 export class DeanOrchestrator extends pulumi.ComponentResource {
   public readonly migration: command.local.Command;
   public readonly replicas: docker.Container[];
-  public readonly logout: command.local.Command;
 
   constructor(name: string, args: OrchestratorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dean:app:Orchestrator", name, {}, opts);
@@ -143,7 +137,8 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
         envs,
         networksAdvanced: [
           { name: args.backendNetwork },
-          { name: args.frontendNetwork, aliases: [ORCHESTRATOR_ALIAS] },
+          // nginx reaches each replica by its container name (see DeanNginx's upstreamServers).
+          { name: args.frontendNetwork },
         ],
         ports: index === 1 && settings.directHostPort !== undefined
           ? [{ internal: settings.port, external: settings.directHostPort, ip: "127.0.0.1" }]
@@ -166,21 +161,34 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
       }));
     }
 
-    // The runbook's "force logout": sessions signed with the old key are removed once every
-    // replica runs with the new one, after the replicas of the old key are stopped (they would
-    // go on signing sessions with it until the end of the update). They are told apart by their
-    // JWT rotation label, so its trigger changes only with the counter: scaling or an upgrade
-    // never logs anyone out.
-    this.logout = new command.local.Command(`${name}-logout-on-jwt-rotation`, {
-      create: pulumi.interpolate`set -e
-${stopReplicasWithout(context, LABEL_JWT_ROTATION, String(args.jwtRotation))}
-docker exec ${args.redisContainerName} sh -c '${REDIS_CLI_PATH} --scan --pattern "auth:*" | xargs -r -n 500 ${REDIS_CLI_PATH} unlink > /dev/null'`,
-      // Only a new counter (a replacement) runs it. Its text also names the instance and the
-      // Redis container, and a change of those alone must not log everybody out.
-      update: "true",
-      triggers: [args.jwtRotation],
-    }, { parent: this, dependsOn: this.replicas });
-
     this.registerOutputs({ replicas: this.replicas.map((replica) => replica.name) });
   }
+}
+
+export interface JwtLogoutArgs {
+  readonly context: ContainerContext;
+  /** The counter the current replicas are labelled with. */
+  readonly jwtRotation: number;
+  /** Redis container whose `auth:*` keys are flushed. */
+  readonly redisContainerName: pulumi.Input<string>;
+  /** What must be done first: the replicas of the new key, and nginx reloaded without the old ones. */
+  readonly replicas: pulumi.Resource[];
+}
+
+/**
+ * The runbook's "force logout": sessions signed with the old key are removed once every replica
+ * runs with the new one, after the replicas of the old key are stopped (they would go on signing
+ * sessions with it until the end of the update). They are told apart by their JWT rotation
+ * label, so its trigger changes only with the counter: scaling or an upgrade never logs anyone out.
+ */
+export function logoutOnJwtRotation(name: string, args: JwtLogoutArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
+  return new command.local.Command(name, {
+    create: pulumi.interpolate`set -e
+${stopReplicasWithout(args.context, LABEL_JWT_ROTATION, String(args.jwtRotation))}
+docker exec ${args.redisContainerName} sh -c '${REDIS_CLI_PATH} --scan --pattern "auth:*" | xargs -r -n 500 ${REDIS_CLI_PATH} unlink > /dev/null'`,
+    // Only a new counter (a replacement) runs it. Its text also names the instance and the
+    // Redis container, and a change of those alone must not log everybody out.
+    update: "true",
+    triggers: [args.jwtRotation],
+  }, { ...opts, dependsOn: args.replicas });
 }

@@ -5,7 +5,7 @@ import type { ContainerContext } from "./container-defaults";
 import { DeanImages } from "./images";
 import { DeanNetwork } from "./network";
 import { DeanNginx, publicUrl } from "./nginx";
-import { DeanOrchestrator, ORCHESTRATOR_ALIAS } from "./orchestrator";
+import { DeanOrchestrator, logoutOnJwtRotation } from "./orchestrator";
 import { DeanPostgres, POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
 import { DeanRedis, REDIS_ALIAS, REDIS_PORT, retireOldRedisPasswords } from "./redis";
 import { DeanSecrets } from "./secrets";
@@ -115,17 +115,8 @@ export class DeanStack extends pulumi.ComponentResource {
       jwtSecretKey: secrets.jwtSecretKey,
       jwtRotation: cfg.rotation.jwt,
       redisRotation: cfg.rotation.redis,
-      redisContainerName: redis.container.name,
       migrationDependsOn: [...postgres.ready, ...redis.ready, ...(backup ? [backup.preUpgrade] : [])],
     }, child);
-    // Once every replica runs with the current Redis password, the previous one goes.
-    retireOldRedisPasswords(`${name}-redis-old-passwords-retired`, {
-      context,
-      redis,
-      password: secrets.redisPassword,
-      rotation: cfg.rotation.redis,
-      replicas: orchestrator.replicas,
-    }, { parent: redis });
 
     const tls: TlsSource = tlsSource(`${name}-nginx`, cfg.nginx, args.tlsSecrets, child);
     const nginx = new DeanNginx(`${name}-nginx`, {
@@ -133,10 +124,28 @@ export class DeanStack extends pulumi.ComponentResource {
       settings: cfg.nginx,
       image: images.nginx.id,
       frontendNetwork: network.frontend.name,
-      upstreamHost: ORCHESTRATOR_ALIAS,
+      upstreamServers: orchestrator.replicas.map((replica) => replica.name),
       upstreamPort: cfg.orchestrator.port,
       tls,
     }, child);
+
+    // Steps that stop the replicas of an old credential wait until nginx has been reloaded
+    // without them: by then no new request reaches them.
+    const drained = [...orchestrator.replicas, nginx.reload];
+    // Once every replica runs with the current Redis password, the previous one goes.
+    retireOldRedisPasswords(`${name}-redis-old-passwords-retired`, {
+      context,
+      redis,
+      password: secrets.redisPassword,
+      rotation: cfg.rotation.redis,
+      replicas: drained,
+    }, { parent: redis });
+    logoutOnJwtRotation(`${name}-orchestrator-logout-on-jwt-rotation`, {
+      context,
+      jwtRotation: cfg.rotation.jwt,
+      redisContainerName: redis.container.name,
+      replicas: drained,
+    }, { parent: orchestrator });
 
     this.publicUrl = publicUrl(cfg.nginx);
     this.orchestratorImage = cfg.images.orchestrator;

@@ -7,11 +7,7 @@ import {
 export interface NginxConfInput {
   /** The validated nginx settings. */
   readonly nginx: NginxSettings;
-  /** Docker DNS name that resolves to every orchestrator replica (network alias). */
-  readonly upstreamHost: string;
-  /** Port the orchestrator listens on. */
-  readonly upstreamPort: number;
-  /** DNS server to re-resolve upstreamHost with (Docker's embedded DNS: 127.0.0.11). */
+  /** DNS server the replicas' names are resolved and re-resolved with (Docker's embedded DNS: 127.0.0.11). */
   readonly resolver: string;
   /** Paths inside the nginx container. */
   readonly tlsCertificatePath: string;
@@ -27,14 +23,59 @@ export const MAINTENANCE_RETRY_AFTER_SECONDS = 300;
 const MAINTENANCE_URI = "/maintenance.html";
 
 /**
- * How long nginx keeps the replicas' resolved addresses, and waits for a connection to one.
- * A removed replica's address answers nothing, so a request that picks it waits the connect
- * timeout before nginx tries the next replica; both bound that delay after a scale-down
- * (measured in docs/benchmarks.md, availability). 2s still lets a dropped SYN to a live
- * replica be resent once (after 1s).
+ * How long nginx keeps a replica's resolved address, and waits for a connection to one. A
+ * replica leaves the upstream by a reload before it is stopped (see renderUpstreamServers), so
+ * these matter only when a replica's address changes under nginx (Docker restarted it): a
+ * request that picks the stale address waits the connect timeout, then nginx tries the next
+ * replica. 2s still lets a dropped SYN to a live replica be resent once (after 1s).
  */
 export const UPSTREAM_DNS_CACHE_SECONDS = 2;
 export const UPSTREAM_CONNECT_TIMEOUT_SECONDS = 2;
+
+/** The upstream block's name, which proxy_pass names. */
+const UPSTREAM_NAME = "orchestrator";
+/** What every proxied location passes to. */
+const PROXY_TARGET = `http://${UPSTREAM_NAME}`;
+
+/**
+ * The file listing the upstream's servers, relative to nginx.conf: nginx resolves an `include`
+ * against the directory of the file given to -c, so each configuration release carries its own.
+ */
+export const UPSTREAM_SERVERS_FILE = "upstream-servers.conf";
+
+/**
+ * How long an idle upstream connection is kept: below the 5 s after which uvicorn (by default)
+ * closes one, so nginx never sends a request on a connection the replica is closing.
+ */
+export const UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 4;
+
+/**
+ * The upstream's servers: one line per replica, by its own container name. Naming each replica
+ * (rather than a network alias shared by all) is what drains one before it goes: a new
+ * configuration without it is loaded before Pulumi stops it, so no new request reaches it and
+ * the requests in flight finish. `resolve` (nginx 1.27.3 and later, with the upstream's zone)
+ * follows a replica's address when Docker restarts it. An empty list renders a server that
+ * never answers, since an upstream needs one (a stack always has a replica).
+ */
+export function renderUpstreamServers(hosts: readonly string[], port: number): string {
+  const unique = [...new Set(hosts)].sort();
+  if (unique.length === 0) return "server 127.0.0.1:1 down;\n";
+  return unique.map((host) => `server ${host}:${port} resolve;`).join("\n") + "\n";
+}
+
+/**
+ * The replicas as one upstream with a pool of idle connections per worker (no new TCP
+ * connection per request), in a shared zone, which `resolve` needs.
+ */
+function upstreamBlock(nginx: NginxSettings): NginxLine {
+  return block(`upstream ${UPSTREAM_NAME}`, [
+    `zone ${UPSTREAM_NAME} 256k;`,
+    `include ${UPSTREAM_SERVERS_FILE};`,
+    ...(nginx.upstreamKeepalive > 0
+      ? [`keepalive ${nginx.upstreamKeepalive};`, `keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s;`]
+      : []),
+  ]);
+}
 
 /** Per-client-IP zones: the general API limit, the auth limit, /health, concurrent connections. */
 const API_ZONE = "api";
@@ -173,7 +214,7 @@ function accessRules(nginx: NginxSettings): string[] {
  * and its exception, is replaced by a bare `{"status":"unhealthy"}`.
  */
 function healthLocation(nginx: NginxSettings): NginxLine {
-  return block("location = /health", [healthLimit(nginx), "proxy_intercept_errors on;", ...healthErrorPages(), "proxy_pass $orchestrator;"]);
+  return block("location = /health", [healthLimit(nginx), "proxy_intercept_errors on;", ...healthErrorPages(), `proxy_pass ${PROXY_TARGET};`]);
 }
 
 /** `path` as a PCRE pattern matching itself literally. */
@@ -189,13 +230,13 @@ function regexLiteral(path: string): string {
  */
 function authLocations(nginx: NginxSettings): NginxLine[] {
   const paths = [...new Set(nginx.authRateLimit.paths)].filter((path) => path !== "/");
-  return paths.map((path) => block(`location ~* ^${regexLiteral(path)}`, [authLimit(nginx), apiLimit(nginx), "proxy_pass $orchestrator;"]));
+  return paths.map((path) => block(`location ~* ^${regexLiteral(path)}`, [authLimit(nginx), apiLimit(nginx), `proxy_pass ${PROXY_TARGET};`]));
 }
 
 /** The catch-all API route. An auth path of `/` makes the whole API carry the auth limit too. */
 function apiLocation(nginx: NginxSettings): NginxLine {
   const limits = nginx.authRateLimit.paths.includes("/") ? [authLimit(nginx), apiLimit(nginx)] : [apiLimit(nginx)];
-  return block("location /", [...limits, "proxy_pass $orchestrator;"]);
+  return block("location /", [...limits, `proxy_pass ${PROXY_TARGET};`]);
 }
 
 /**
@@ -232,7 +273,6 @@ function serverCommon(input: NginxConfInput): string[] {
   return [
     ...accessRules(nginx),
     `limit_conn ${CONN_ZONE} ${nginx.connectionsPerIp};`,
-    `set $orchestrator http://${input.upstreamHost}:${input.upstreamPort};`,
     // Maintenance answers its 503s with the page instead.
     ...errorPages(nginx.maintenance ? [503] : []),
   ];
@@ -368,11 +408,11 @@ function httpBlock(input: NginxConfInput): NginxLine {
     `limit_conn_zone $binary_remote_addr zone=${CONN_ZONE}:10m;`,
     "limit_conn_status 429;",
     "",
-    "# proxy_pass through a variable makes nginx resolve the replicas' network alias at request",
-    "# time, so scaling the orchestrator never requires reloading nginx. A short cache and connect",
-    "# timeout bound how long a request waits on a replica that was just removed.",
+    "# The replicas, each by name, re-resolved as Docker restarts them (server ... resolve).",
     `resolver ${input.resolver} valid=${UPSTREAM_DNS_CACHE_SECONDS}s ipv6=off;`,
     "resolver_timeout 5s;",
+    upstreamBlock(nginx),
+    "# HTTP/1.1 without `Connection: close`: what lets an upstream connection be reused.",
     "proxy_http_version 1.1;",
     `proxy_set_header Connection "";`,
     "# The orchestrator sees the configured name, never a Host the client made up.",
@@ -387,7 +427,7 @@ function httpBlock(input: NginxConfInput): NginxLine {
     `proxy_connect_timeout ${UPSTREAM_CONNECT_TIMEOUT_SECONDS}s;`,
     "proxy_send_timeout 60s;",
     "proxy_read_timeout 60s;",
-    "# A replica that has just gone away is skipped; non-idempotent requests are never retried.",
+    "# A replica that fails is skipped; non-idempotent requests are never retried.",
     "proxy_next_upstream error timeout http_502 http_503;",
     "proxy_next_upstream_tries 3;",
     "proxy_next_upstream_timeout 15s;",
@@ -400,7 +440,10 @@ function httpBlock(input: NginxConfInput): NginxLine {
   ]);
 }
 
-/** The complete nginx.conf of the edge container (valid for nginx 1.22 and later, no HTTP/2). */
+/**
+ * The complete nginx.conf of the edge container, for nginx 1.27.3 and later
+ * (NGINX_MINIMUM_VERSION: upstream servers with `resolve`); no HTTP/2.
+ */
 export function renderNginxConf(input: NginxConfInput): string {
   const lines: NginxLine[] = [
     "# Rendered by dean-infra (components/render/nginx-conf.ts); change the stack config, not this file.",

@@ -2,8 +2,8 @@
  * nginx's configuration as releases on a volume, so a change reloads nginx instead of
  * replacing its container.
  *
- * The release script writes a candidate (nginx.conf, the maintenance page, TLS material from
- * stdin) beside the live one and has `nginx -t` check it; a refused candidate is deleted.
+ * The release script writes a candidate (nginx.conf, the upstream's servers, the maintenance
+ * page, TLS material from stdin) beside the live one and has `nginx -t` check it; a refused candidate is deleted.
  * nginx is started with `-c <root>/current/nginx.conf`; nginx.conf names its TLS files
  * relative to its own directory (nginx resolves them against the directory of the file given
  * to -c), so the candidate is checked with its own files. The switch script, run in the nginx
@@ -13,9 +13,13 @@
  * symlink goes back to the previous release, so a restart brings up what is serving.
  */
 
+import { UPSTREAM_SERVERS_FILE } from "./nginx-conf";
+
 /** The environment variables the release script reads its files from (plain text, no secret). */
 export const NGINX_CONF_VARIABLE = "DEAN_NGINX_CONF";
 export const MAINTENANCE_PAGE_VARIABLE = "DEAN_MAINTENANCE_PAGE";
+/** The upstream's servers (renderUpstreamServers), beside nginx.conf, which includes them. */
+export const UPSTREAM_SERVERS_VARIABLE = "DEAN_NGINX_UPSTREAM_SERVERS";
 
 /** Releases kept besides the live one and the newest, for a look at what changed. */
 const KEPT_PREVIOUS_RELEASES = 2;
@@ -44,6 +48,7 @@ stage=$(mktemp -d "$root/releases/.stage-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 chmod 755 "$stage"
 printf '%s' "$${NGINX_CONF_VARIABLE}" > "$stage/nginx.conf"
+printf '%s' "$${UPSTREAM_SERVERS_VARIABLE}" > "$stage/${UPSTREAM_SERVERS_FILE}"
 mkdir "$stage/maintenance"
 printf '%s' "$${MAINTENANCE_PAGE_VARIABLE}" > "$stage/maintenance/maintenance.html"
 tls=$(cat)

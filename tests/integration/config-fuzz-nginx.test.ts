@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import type { StackConfig } from "../../components/config";
-import { renderNginxConf } from "../../components/render/nginx-conf";
+import { renderNginxConf, renderUpstreamServers } from "../../components/render/nginx-conf";
 import { selfSignedCommand } from "../../components/tls";
 import { fuzzParameters, loadStackText, mutatedProdText, mutationsArbitrary, prodWith } from "../support/config-mutations";
-import { describeWithBinaries, findBinary } from "./support/binaries";
-import { makeSelfSignedCertificate, nginxTest } from "./support/nginx";
+import { describeWithBinaries, findBinary, findTestNginx } from "./support/binaries";
+import { makeSelfSignedCertificate, nginxTest, writeNginxFiles } from "./support/nginx";
 import { runCaptured } from "./support/processes";
 
 jest.setTimeout(300_000);
@@ -71,7 +71,7 @@ function merged(base: unknown, edit: unknown): unknown {
   return Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(edit)])].map((key) => [key, key in edit ? merged(base[key], edit[key]) : base[key]]));
 }
 
-describeWithBinaries("nginx -t on the nginx.conf of every mutated prod config that loads", { nginx: findBinary("nginx"), openssl: findBinary("openssl") }, (bin) => {
+describeWithBinaries("nginx -t on the nginx.conf of every mutated prod config that loads", { nginx: findTestNginx(), openssl: findBinary("openssl") }, (bin) => {
   let dir: string;
   let tls: { certificatePath: string; keyPath: string };
 
@@ -83,16 +83,16 @@ describeWithBinaries("nginx -t on the nginx.conf of every mutated prod config th
 
   let checked = 0;
   const nginxAccepts = async (config: StackConfig): Promise<void> => {
-    const confPath = path.join(dir, `fuzz-${checked++}.conf`);
-    writeFileSync(confPath, renderNginxConf({
-      nginx: config.nginx,
-      upstreamHost: "orchestrator",
-      upstreamPort: config.orchestrator.port,
-      resolver: "127.0.0.11",
-      tlsCertificatePath: tls.certificatePath,
-      tlsKeyPath: tls.keyPath,
-      maintenancePageDir: dir,
-    }));
+    const confPath = writeNginxFiles(path.join(dir, `fuzz-${checked++}`), {
+      conf: renderNginxConf({
+        nginx: config.nginx,
+        resolver: "127.0.0.11",
+        tlsCertificatePath: tls.certificatePath,
+        tlsKeyPath: tls.keyPath,
+        maintenancePageDir: dir,
+      }),
+      upstreamServers: renderUpstreamServers(Array.from({ length: config.orchestrator.replicas }, (_, index) => `dean-orchestrator-${index + 1}-a1b2c3d`), config.orchestrator.port),
+    });
     const result = await nginxTest(bin.nginx, confPath, dir);
     if (!result.ok) throw new Error(`nginx -t refused the conf of a config that loaded:\n${result.report}\nnginx settings: ${JSON.stringify(config.nginx).slice(0, 2000)}`);
   };

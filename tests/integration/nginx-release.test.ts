@@ -5,13 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import { parseStackConfig, type NginxSettings } from "../../components/config";
 import { renderMaintenancePage } from "../../components/render/maintenance-page";
-import { renderNginxConf } from "../../components/render/nginx-conf";
+import { renderNginxConf, renderUpstreamServers } from "../../components/render/nginx-conf";
 import {
-  currentConfPath, currentMaintenanceDir, RELEASE_TLS_CERTIFICATE, RELEASE_TLS_KEY, renderNginxReleaseScript, renderNginxSwitchScript,
+  currentConfPath, currentMaintenanceDir, MAINTENANCE_PAGE_VARIABLE, NGINX_CONF_VARIABLE, RELEASE_TLS_CERTIFICATE, RELEASE_TLS_KEY,
+  renderNginxReleaseScript, renderNginxSwitchScript, UPSTREAM_SERVERS_VARIABLE,
 } from "../../components/render/nginx-release";
-import { describeWithBinaries, findBinary } from "./support/binaries";
+import { describeWithBinaries, findBinary, findTestNginx } from "./support/binaries";
 import { bindToLoopback, makeSelfSignedCertificate, request, runNginx, startStandInOrchestrator, type StandInOrchestrator } from "./support/nginx";
-import { freePort, type RunningProcess, stopPid } from "./support/processes";
+import { freePort, type RunningProcess, stopPid, waitFor } from "./support/processes";
 
 jest.setTimeout(90_000);
 
@@ -25,11 +26,11 @@ interface ScriptResult {
 }
 
 /**
- * The scripts of components/nginx.ts against Debian's nginx on loopback: releases written,
+ * The scripts of components/nginx.ts against the test image's nginx on loopback: releases written,
  * checked and switched on a scratch config root as in the container's volume, the switch
  * reloading a running nginx while requests keep coming.
  */
-describeWithBinaries("nginx configuration releases and reloads under real nginx", { nginx: findBinary("nginx"), openssl: findBinary("openssl") }, (bin) => {
+describeWithBinaries("nginx configuration releases and reloads under real nginx", { nginx: findTestNginx(), openssl: findBinary("openssl") }, (bin) => {
   let dir: string;
   let root: string;
   let tlsPem: string;
@@ -40,8 +41,6 @@ describeWithBinaries("nginx configuration releases and reloads under real nginx"
 
   const render = (nginxSettings: NginxSettings): string => bindToLoopback(renderNginxConf({
     nginx: nginxSettings,
-    upstreamHost: "127.0.0.1",
-    upstreamPort: orchestrator.port,
     resolver: "127.0.0.1",
     tlsCertificatePath: RELEASE_TLS_CERTIFICATE,
     tlsKeyPath: RELEASE_TLS_KEY,
@@ -66,11 +65,15 @@ describeWithBinaries("nginx configuration releases and reloads under real nginx"
       });
       child.stdin.end(input);
     });
-  /** The release step, as the program's release command runs it. */
-  const release = (conf: string, tls = tlsPem): Promise<ScriptResult> =>
-    run(renderNginxReleaseScript(root), [], tls, { DEAN_NGINX_CONF: conf, DEAN_MAINTENANCE_PAGE: renderMaintenancePage() });
-  const releaseOk = async (conf: string): Promise<string> => {
-    const result = await release(conf);
+  /** The release step, as the program's release command runs it; the upstream is the stand-in unless told. */
+  const release = (conf: string, tls = tlsPem, upstreamPorts: readonly number[] = [orchestrator.port]): Promise<ScriptResult> =>
+    run(renderNginxReleaseScript(root), [], tls, {
+      [NGINX_CONF_VARIABLE]: conf,
+      [UPSTREAM_SERVERS_VARIABLE]: upstreamPorts.map((port) => renderUpstreamServers(["127.0.0.1"], port)).join(""),
+      [MAINTENANCE_PAGE_VARIABLE]: renderMaintenancePage(),
+    });
+  const releaseOk = async (conf: string, upstreamPorts?: readonly number[]): Promise<string> => {
+    const result = await release(conf, tlsPem, upstreamPorts);
     if (result.status !== 0) throw new Error(`the release failed: ${result.stderr}`);
     return result.stdout.trim();
   };
@@ -78,6 +81,18 @@ describeWithBinaries("nginx configuration releases and reloads under real nginx"
   const switchTo = (id: string): Promise<ScriptResult> => {
     if (!nginx) throw new Error("nginx is not running");
     return run(renderNginxSwitchScript(root, String(nginx.pid)), [id], "");
+  };
+  /** nginx workers still finishing under an older configuration (their title says so). */
+  const shuttingDownWorkers = (): number => {
+    if (!nginx) throw new Error("nginx is not running");
+    const children = readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+    return children.filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("shutting down");
+      } catch {
+        return false;
+      }
+    }).length;
   };
   const live = (): string => path.basename(readlinkSync(path.join(root, "current")));
   const httpsGet = (pathAndQuery: string) => request(`https://127.0.0.1:${httpsPort}${pathAndQuery}`);
@@ -181,6 +196,52 @@ describeWithBinaries("nginx configuration releases and reloads under real nginx"
       expect((await httpsGet("/api/evolution/trials")).status).toBe(servedBefore);
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
+  test("a replica left out of a release is drained: after the switch it gets no request, and stopping it then fails none", async () => {
+    const leaving = await startStandInOrchestrator();
+    let leavingClosed = false;
+    try {
+      const both = await releaseOk(render(settings()), [orchestrator.port, leaving.port]);
+      expect(await switchTo(both)).toMatchObject({ status: 0 });
+      // Both replicas serve (round robin over two servers: 20 requests reach each).
+      for (let sent = 0; sent < 40; sent++) expect((await httpsGet("/api/evolution/trials")).status).toBe(200);
+      expect(leaving.seen.length).toBeGreaterThan(0);
+
+      // Bounded load on both routes while the replica is taken out and then stopped.
+      let stop = false;
+      const outcomes: string[] = [];
+      const client = async (): Promise<void> => {
+        for (let sent = 0; sent < 2_000 && !stop; sent++) {
+          try {
+            outcomes.push(String((await httpsGet(sent % 2 === 0 ? "/health" : "/api/evolution/trials")).status));
+          } catch (error) {
+            outcomes.push((error as Error).message);
+          }
+        }
+      };
+      const load = Promise.all([client(), client(), client()]);
+      let seenAfterSwitch = -1;
+      try {
+        const without = await releaseOk(render(settings()), [orchestrator.port]);
+        expect(await switchTo(without)).toMatchObject({ status: 0, stderr: "" });
+        // The old workers finish what they had started; give them the time to exit.
+        await waitFor("the old workers to exit", async () => (shuttingDownWorkers() === 0 ? true : undefined), 10_000, 100);
+        seenAfterSwitch = leaving.seen.length;
+        for (let sent = 0; sent < 40; sent++) expect((await httpsGet("/api/evolution/trials")).status).toBe(200);
+        expect(leaving.seen.length).toBe(seenAfterSwitch);
+        await leaving.close();
+        leavingClosed = true;
+        for (let sent = 0; sent < 20; sent++) expect((await httpsGet("/api/evolution/trials")).status).toBe(200);
+      } finally {
+        stop = true;
+        await load;
+      }
+      expect(outcomes.length).toBeGreaterThan(50);
+      expect(outcomes.filter((outcome) => outcome !== "200")).toEqual([]);
+    } finally {
+      if (!leavingClosed) await leaving.close();
     }
   });
 

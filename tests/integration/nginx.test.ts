@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { parseStackConfig, type NginxSettings } from "../../components/config";
 import { renderMaintenancePage } from "../../components/render/maintenance-page";
-import { HEALTH_MIN_BURST, HEALTH_MIN_RATE_PER_SECOND, MAINTENANCE_RETRY_AFTER_SECONDS, renderNginxConf } from "../../components/render/nginx-conf";
+import { HEALTH_MIN_BURST, HEALTH_MIN_RATE_PER_SECOND, MAINTENANCE_RETRY_AFTER_SECONDS, renderNginxConf, renderUpstreamServers } from "../../components/render/nginx-conf";
 import { UNHEALTHY_BODY } from "../../components/render/nginx-error-pages";
-import { describeWithBinaries, findBinary } from "./support/binaries";
+import { describeWithBinaries, findBinary, findTestNginx } from "./support/binaries";
 import { startStandInDns } from "./support/dns";
 import {
   makeSelfSignedCertificate,
@@ -14,16 +14,18 @@ import {
   rawExchange,
   request,
   startNginx,
+  writeNginxFiles,
   startStandInOrchestrator,
   startStandInUpstream,
   tlsHandshake,
+  type NginxFiles,
   type Reply,
   type RequestOptions,
   type RunningNginx,
   type StandInOrchestrator,
 } from "./support/nginx";
 import { freePort, waitFor } from "./support/processes";
-import { expectZoneAdmitted, timed } from "../support/rate-limit";
+import { burstOutcome, expectZoneAdmitted, mostAdmitted, timed } from "../support/rate-limit";
 
 jest.setTimeout(60_000);
 
@@ -78,22 +80,22 @@ const expectOwnErrorBody = (reply: Reply, status: number): void => {
   expect(JSON.parse(reply.body)).toEqual({ detail: expect.any(String) });
 };
 
-describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findBinary("nginx"), openssl: findBinary("openssl") }, (bin) => {
+describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findTestNginx(), openssl: findBinary("openssl") }, (bin) => {
   let dir: string;
   let tls: { certificatePath: string; keyPath: string };
   let orchestrator: StandInOrchestrator;
   const running: RunningNginx[] = [];
 
-  const render = (nginx: NginxSettings, upstream: { host: string; port: number; resolver: string }): string =>
-    renderNginxConf({
+  const render = (nginx: NginxSettings, upstream: { host: string; port: number; resolver: string }): NginxFiles => ({
+    conf: renderNginxConf({
       nginx,
-      upstreamHost: upstream.host,
-      upstreamPort: upstream.port,
       resolver: upstream.resolver,
       tlsCertificatePath: tls.certificatePath,
       tlsKeyPath: tls.keyPath,
       maintenancePageDir: dir,
-    });
+    }),
+    upstreamServers: renderUpstreamServers([upstream.host], upstream.port),
+  });
 
   /** nginx proxying to the stand-in orchestrator by IP literal, so no DNS is involved. */
   const launch = async (nginx: NginxSettings, name: string): Promise<RunningNginx> => {
@@ -138,9 +140,8 @@ describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findBi
       ...[46, 47, 110, 111, 253].map((length): [string, () => NginxSettings] => [`a ${length}-character server name`, () => prodLike({ serverName: longName(length), tls: HOST_FILES_TLS })]),
     ];
     test.each(variants)("%s", async (name, settings) => {
-      // The Docker service name and Docker's DNS: a variable proxy_pass is resolved per request, not by -t.
-      const confPath = path.join(dir, `t-${name.replace(/\W+/g, "-")}.conf`);
-      writeFileSync(confPath, render(settings(), { host: "orchestrator", port: 8082, resolver: "127.0.0.11" }));
+      // A replica's container name and Docker's DNS: with `resolve`, nginx resolves it when running, not for -t.
+      const confPath = writeNginxFiles(path.join(dir, `t-${name.replace(/\W+/g, "-")}`), render(settings(), { host: "dean-orchestrator-1-a1b2c3d", port: 8082, resolver: "127.0.0.11" }));
       const result = await nginxTest(bin.nginx, confPath, dir);
       expect(result.report).toContain("test is successful");
       expect(result.ok).toBe(true);
@@ -189,10 +190,19 @@ describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findBi
       ["80", (server: RunningNginx) => httpUrl(server, "/health")],
     ])("/health has its own limit on port %s: burst + 1 pass, the rest get 429 with nginx's JSON body", async (port, url) => {
       const server = await launch(prodLike(), `health-limit-${port}`);
-      await burstOf(40, () => send(url(server)), HEALTH_MIN_BURST, HEALTH_MIN_RATE_PER_SECOND);
-      // One zone for both ports: a client cannot double its rate by alternating them.
-      for (const other of [httpsUrl(server, "/health"), httpUrl(server, "/health")]) {
-        const limited = await send(other);
+      const zone = { admittedStatus: 200, burst: HEALTH_MIN_BURST, perSecond: HEALTH_MIN_RATE_PER_SECOND };
+      // 40 at once on this port, then 10 on each port: one zone for both ports, so a client
+      // cannot double its rate by alternating them. Both counted with the refill of the time taken.
+      const { value: [first, both], seconds } = await timed(async () => {
+        const burst = await Promise.all(Array.from({ length: 40 }, () => send(url(server))));
+        const after = await Promise.all(Array.from({ length: 20 }, (_, index) => send(index % 2 === 0 ? httpsUrl(server, "/health") : httpUrl(server, "/health"))));
+        return [burst, after] as const;
+      });
+      const admittedFirst = expectZoneAdmitted(first.map((reply) => reply.status), zone, seconds);
+      const admittedBoth = burstOutcome(both.map((reply) => reply.status), 200);
+      expect(admittedBoth.other).toBe(0);
+      expect(admittedFirst + admittedBoth.admitted).toBeLessThanOrEqual(mostAdmitted(zone.burst, zone.perSecond, seconds));
+      for (const limited of [...first, ...both].filter((reply) => reply.status === 429)) {
         expectOwnErrorBody(limited, 429);
         expect(limited.headers).toMatchObject(API_RESPONSE_HEADERS);
       }

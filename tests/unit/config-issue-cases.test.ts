@@ -93,6 +93,8 @@ const cases: [string, string, string[]][] = [
   ["bindAddress broadcast", prodWith(set("nginx", "bindAddress", "255.255.255.255")), ["dean:nginx.bindAddress must be a unicast address of the host (127.0.0.1, 0.0.0.0 or one of its own); it is the broadcast address or reserved"]],
   ["bindAddress multicast", prodWith(set("nginx", "bindAddress", "239.1.2.3")), ["dean:nginx.bindAddress must be a unicast address of the host", "it is a multicast address"]],
   ["image tag :LATEST", prodWith(set("images", "nginx", "nginx:LATEST")), ["dean:images.nginx must be pinned to a version tag or digest; `latest` (in any case) is refused (got \"nginx:LATEST\")"]],
+  ["an nginx older than the rendered config needs", prodWith(set("images", "nginx", "nginx:1.26.3-bookworm")), ["dean:images.nginx names nginx 1.26.3; the rendered configuration needs 1.27.3 or later (upstream servers that follow DNS (`server ... resolve`)) (got \"nginx:1.26.3-bookworm\")"]],
+  ["an nginx release line older than needed", prodWith(set("images", "nginx", "registry.example.com:5000/nginx:1.25")), ["dean:images.nginx names nginx 1.25; the rendered configuration needs 1.27.3"]],
   ["image tag :Latest", prodWith(set("images", "orchestrator", "dean/orchestrator:Latest")), ["dean:images.orchestrator must be pinned"]],
   ["a plain-text dean:tlsKey in hostFiles mode", prodWith((c) => { c["dean:tlsKey"] = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"; }), [
     "dean:tlsKey is ignored: nginx.tls.mode is hostFiles (nginx reads the key from nginx.tls.keyPath on the Docker host); remove it with pulumi config rm dean:tlsKey (got a value, not shown)",

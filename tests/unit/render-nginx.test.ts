@@ -1,7 +1,8 @@
 import { parseStackConfig, type NginxSettings } from "../../components/config";
 import { renderMaintenancePage } from "../../components/render/maintenance-page";
 import {
-  HEALTH_MIN_BURST, HEALTH_MIN_RATE_PER_SECOND, MAINTENANCE_RETRY_AFTER_SECONDS, healthRateLimit, renderNginxConf, serverNamesHashBucketSize, type NginxConfInput,
+  HEALTH_MIN_BURST, HEALTH_MIN_RATE_PER_SECOND, MAINTENANCE_RETRY_AFTER_SECONDS, healthRateLimit, renderNginxConf, renderUpstreamServers, serverNamesHashBucketSize,
+  type NginxConfInput, UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS, UPSTREAM_SERVERS_FILE,
 } from "../../components/render/nginx-conf";
 import { NGINX_ERROR_STATUSES, UNHEALTHY_BODY, errorBody } from "../../components/render/nginx-error-pages";
 import { allDirectives, blockOf, directives, lines, locations, parseNginx, serverWith, type Directive } from "./support/nginx-conf-parser";
@@ -26,8 +27,6 @@ const prod = (extra: Record<string, unknown> = {}): NginxSettings =>
 
 const input = (nginx: NginxSettings): NginxConfInput => ({
   nginx,
-  upstreamHost: "dean-orchestrator",
-  upstreamPort: 8082,
   resolver: "127.0.0.11",
   tlsCertificatePath: "/etc/nginx/tls/tls.crt",
   tlsKeyPath: "/etc/nginx/tls/tls.key",
@@ -63,7 +62,7 @@ function render(nginx: NginxSettings): Parsed {
 }
 
 /** Every location of a server that forwards to the orchestrator. */
-const proxiedLocations = (server: readonly Directive[]) => [...locations(server)].filter(([, body]) => lines(body).includes("proxy_pass $orchestrator"));
+const proxiedLocations = (server: readonly Directive[]) => [...locations(server)].filter(([, body]) => lines(body).includes("proxy_pass http://orchestrator"));
 
 /** The locations a request URI can reach (named ones, `@...`, only serve error pages and redirects). */
 const routeKeys = (server: readonly Directive[]) => [...locations(server).keys()].filter((head) => !head.startsWith("@")).sort();
@@ -173,13 +172,35 @@ describe.each([
     }
   });
 
-  test("proxies through a variable re-resolved by Docker's DNS, keeping the request URI", () => {
-    // A short cache: a removed replica's address is forgotten within 2 s.
+  test("proxies to one upstream whose servers come from the release's own file, with a keep-alive pool, keeping the request URI", () => {
+    // A short cache: a restarted replica's new address is picked up within 2 s.
     expect(lines(conf.http)).toContain("resolver 127.0.0.11 valid=2s ipv6=off");
-    for (const server of [conf.plain, conf.tls]) expect(lines(server)).toContain("set $orchestrator http://dean-orchestrator:8082");
+    expect(lines(blockOf(conf.http, "upstream"))).toEqual([
+      "zone orchestrator 256k",
+      `include ${UPSTREAM_SERVERS_FILE}`,
+      `keepalive ${settings.upstreamKeepalive}`,
+      `keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s`,
+    ]);
+    expect(directives(conf.http, "upstream")[0].args).toEqual(["orchestrator"]);
+    // Reuse needs HTTP/1.1 without `Connection: close` towards the replicas.
+    expect(lines(conf.http)).toContain("proxy_http_version 1.1");
+    expect(directives(conf.http, "proxy_set_header").find((d) => d.args[0] === "Connection")?.args).toEqual(["Connection", ""]);
     const passes = allDirectives(conf.main).filter((d) => d.name === "proxy_pass");
     expect(passes.length).toBeGreaterThan(0);
-    for (const pass of passes) expect(pass.args).toEqual(["$orchestrator"]);
+    for (const pass of passes) expect(pass.args).toEqual(["http://orchestrator"]);
+    expect(conf.text).not.toContain("$orchestrator");
+  });
+
+  test("upstreamKeepalive 0 leaves the pool out: a new connection per request", () => {
+    const without = render({ ...settings, upstreamKeepalive: 0 });
+    expect(lines(blockOf(without.http, "upstream"))).toEqual(["zone orchestrator 256k", `include ${UPSTREAM_SERVERS_FILE}`]);
+  });
+
+  test("the upstream's servers: each replica by name with resolve, sorted and unique, and a down placeholder for none", () => {
+    expect(renderUpstreamServers(["dean-orchestrator-2-b", "dean-orchestrator-1-a", "dean-orchestrator-2-b"], 8082)).toBe(
+      "server dean-orchestrator-1-a:8082 resolve;\nserver dean-orchestrator-2-b:8082 resolve;\n",
+    );
+    expect(renderUpstreamServers([], 8082)).toBe("server 127.0.0.1:1 down;\n");
   });
 
   test("sets the forwarding headers (Host: the configured name, never the client's), timeouts and retries a replica that went away", () => {
@@ -216,7 +237,7 @@ describe.each([
         "proxy_intercept_errors on",
         ...errorPageLines(SERVER_ERRORS),
         `error_page ${SERVER_ERRORS.join(" ")} =503 @unhealthy`,
-        "proxy_pass $orchestrator",
+        "proxy_pass http://orchestrator",
       ]);
       expect(lines(locations(server).get("@unhealthy") ?? [])).toEqual(["default_type application/json", `return 503 ${UNHEALTHY_BODY}`]);
     }
@@ -235,7 +256,7 @@ describe.each([
     const found = locations(conf.tls);
     for (const path of settings.authRateLimit.paths) {
       const body = found.get(`~* ^${path}`);
-      expect(body && lines(body)).toEqual([auth, api, "proxy_pass $orchestrator"]);
+      expect(body && lines(body)).toEqual([auth, api, "proxy_pass http://orchestrator"]);
     }
     expect([...found.keys()].filter((head) => head.startsWith("~*"))).toHaveLength(settings.authRateLimit.paths.length);
     // A prefix location (`^~`) is case-sensitive: /API/auth/login would skip the auth limit.
@@ -340,7 +361,7 @@ describe("renderNginxConf, maintenance mode", () => {
   });
 
   test("/health is still proxied with its own limit, and the deny list still applies", () => {
-    expect(lines(found.get("= /health") ?? [])).toEqual(expect.arrayContaining(["limit_req zone=health burst=20 nodelay", "proxy_pass $orchestrator"]));
+    expect(lines(found.get("= /health") ?? [])).toEqual(expect.arrayContaining(["limit_req zone=health burst=20 nodelay", "proxy_pass http://orchestrator"]));
     expect(lines(conf.tls)).toContain("deny 203.0.113.7");
   });
 
@@ -355,14 +376,14 @@ describe("renderNginxConf, maintenance mode", () => {
 describe("renderNginxConf, edge cases of the limits", () => {
   test("burst 0 leaves out burst= (nginx refuses burst=0) and nodelay follows the setting", () => {
     const conf = render(prod({ rateLimit: { burst: 0, nodelay: false }, authRateLimit: { burst: 0, nodelay: true } }));
-    expect(lines(locations(conf.tls).get("~* ^/api/login") ?? [])).toEqual(["limit_req zone=auth nodelay", "limit_req zone=api", "proxy_pass $orchestrator"]);
+    expect(lines(locations(conf.tls).get("~* ^/api/login") ?? [])).toEqual(["limit_req zone=auth nodelay", "limit_req zone=api", "proxy_pass http://orchestrator"]);
     expect(conf.text).not.toContain("burst=0");
   });
 
   test("an auth path of / puts both limits on the catch-all location instead of a duplicate one", () => {
     const conf = render(prod({ authRateLimit: { paths: ["/", "/api/login", "/api/login"] } }));
     const found = locations(conf.tls);
-    expect(lines(found.get("/") ?? [])).toEqual(["limit_req zone=auth burst=3 nodelay", "limit_req zone=api burst=5 nodelay", "proxy_pass $orchestrator"]);
+    expect(lines(found.get("/") ?? [])).toEqual(["limit_req zone=auth burst=3 nodelay", "limit_req zone=api burst=5 nodelay", "proxy_pass http://orchestrator"]);
     expect(routeKeys(conf.tls)).toEqual(["/", "= /health", "~* ^/api/login"]);
   });
 

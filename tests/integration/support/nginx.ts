@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import tls from "node:tls";
+import { UPSTREAM_SERVERS_FILE } from "../../../components/render/nginx-conf";
 import { freePort, runCaptured, startProcess, stopPid, waitUntilListening, type RunningProcess } from "./processes";
 
 /** A self-signed certificate and key for `localhost`, made with openssl in `dir`. */
@@ -17,6 +18,21 @@ export function makeSelfSignedCertificate(openssl: string, dir: string): { certi
     { stdio: "pipe", timeout: 30_000 },
   );
   return { certificatePath, keyPath };
+}
+
+/** A rendered nginx.conf and the upstream servers file it includes from its own directory. */
+export interface NginxFiles {
+  readonly conf: string;
+  readonly upstreamServers: string;
+}
+
+/** Writes `files` into the directory `confDir` (created) as a release does; returns nginx.conf's path. */
+export function writeNginxFiles(confDir: string, files: NginxFiles): string {
+  mkdirSync(confDir, { recursive: true, mode: 0o755 });
+  writeFileSync(path.join(confDir, UPSTREAM_SERVERS_FILE), files.upstreamServers);
+  const confPath = path.join(confDir, "nginx.conf");
+  writeFileSync(confPath, files.conf);
+  return confPath;
 }
 
 /** `nginx -t` on a config file; returns nginx's own report (it writes it to stderr). */
@@ -62,12 +78,11 @@ export async function runNginx(nginx: string, confPath: string, dir: string, nam
   return running;
 }
 
-/** Runs nginx in the foreground from a rendered nginx.conf, on free 127.0.0.1 ports. */
-export async function startNginx(nginx: string, renderedConf: string, dir: string, name: string): Promise<RunningNginx> {
+/** Runs nginx in the foreground from a rendered nginx.conf (in `dir`/`name`/), on free 127.0.0.1 ports. */
+export async function startNginx(nginx: string, files: NginxFiles, dir: string, name: string): Promise<RunningNginx> {
   const httpPort = await freePort();
   const httpsPort = await freePort();
-  const confPath = path.join(dir, `${name}.conf`);
-  writeFileSync(confPath, bindToLoopback(renderedConf, httpPort, httpsPort));
+  const confPath = writeNginxFiles(path.join(dir, name), { ...files, conf: bindToLoopback(files.conf, httpPort, httpsPort) });
   const running = await runNginx(nginx, confPath, dir, name, [httpPort, httpsPort]);
   return { httpPort, httpsPort, process: running, stop: () => stopPid(running.pid, "SIGTERM", 10_000) };
 }

@@ -235,13 +235,10 @@ describe("orchestrator", () => {
     expect(replica.inputs).toMatchObject({ cpus: "4.0", memory: 8192, memoryReservation: 4096, cpuShares: 2048, memorySwap: 8192 });
   });
 
-  it("is reachable by nginx through the frontend alias, without a published port", () => {
+  it("is reachable by nginx on the frontend network by its own name (no shared alias), without a published port", () => {
     for (const replica of prod.containers("orchestrator")) {
       expect(replica.inputs.ports ?? []).toEqual([]);
-      expect(replica.inputs.networksAdvanced).toEqual([
-        expect.objectContaining({ name: "dean-backend" }),
-        expect.objectContaining({ name: "dean-frontend", aliases: ["orchestrator"] }),
-      ]);
+      expect(replica.inputs.networksAdvanced).toEqual([{ name: "dean-backend" }, { name: "dean-frontend" }]);
       expect(replica.inputs.image).toBe(imageIdOf(prod, "orchestrator"));
       expect((replica.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("http://127.0.0.1:8082/health");
       expect(replica.inputs.wait).toBe(true);
@@ -332,7 +329,11 @@ describe("nginx", () => {
     expect(conf).toContain("limit_req_status 429");
     expect(conf).toMatch(/limit_req zone=api burst=5 nodelay/);
     expect(conf).toContain("resolver 127.0.0.11");
-    expect(conf).toContain("orchestrator:8082");
+    expect(conf).toMatch(/upstream orchestrator \{[^}]*include upstream-servers\.conf;[^}]*keepalive 16;/);
+    // Each replica by its container name, the file the release writes beside nginx.conf.
+    const replicaNames = prod.containers("orchestrator").map((replica) => String(replica.state.name)).sort();
+    expect(replicaNames).toHaveLength(3);
+    expect(environment.DEAN_NGINX_UPSTREAM_SERVERS).toBe(replicaNames.map((name) => `server ${name}:8082 resolve;\n`).join(""));
     expect(environment.DEAN_MAINTENANCE_PAGE).toMatch(/<html/i);
     const maintenance = await runStack("prod", { nginx: { maintenance: true } });
     expect((maintenance.named("dean-nginx-config-release").inputs.environment as Record<string, string>).DEAN_NGINX_CONF).toContain("root /etc/nginx/dean/current/maintenance;");
@@ -355,6 +356,12 @@ describe("nginx", () => {
     const reload = prod.named("dean-nginx-reload");
     expect(server.dependencies).toContain(release.urn);
     expect(reload.dependencies).toContain(server.urn);
+    // Drain: the release names the replicas, and the steps that stop old replicas early wait
+    // for nginx to be reloaded without them.
+    for (const replica of prod.containers("orchestrator")) expect(release.dependencies).toContain(replica.urn);
+    for (const stopper of ["dean-orchestrator-logout-on-jwt-rotation", "dean-redis-old-passwords-retired"]) {
+      expect(prod.named(stopper).dependencies).toContain(reload.urn);
+    }
     expect(String(reload.inputs.create)).toMatch(/^docker exec dean-nginx sh -c /);
     expect(String(reload.inputs.create)).toContain("kill -HUP");
   });

@@ -51,11 +51,11 @@ describe("secret rotation", () => {
     expect(upgraded.output("lastPreUpgradeBackup")).toContain("orchestrator-1.0.1");
   });
 
-  it("scaling changes only the replica set", async () => {
+  it("scaling changes only the replica set, and the nginx release that lists them", async () => {
     const scaled = await runStack("prod", { orchestrator: { replicas: 2 } });
     const names = scaled.containers("orchestrator").map((replica) => replica.name);
     expect(names).toEqual(["dean-orchestrator-1", "dean-orchestrator-2"]);
-    expect(changedResources(baseline, scaled)).toEqual([]);
+    expect(changedResources(baseline, scaled)).toEqual(["dean-nginx-config-release"]);
     expect(baseline.resources.length - scaled.resources.length).toBe(1);
   });
 
