@@ -10,17 +10,22 @@
 #  3. Builds the local images from Debian packages (no registry is reachable), each cached
 #     by a content hash of its build directory stored in the image label dean.build-hash:
 #        dean-local/debian:bookworm            debootstrap --variant=minbase + docker import
+#        dean-local/debian:sid                 the same from Debian's sid suite
 #        dean-local/postgres:15                images/postgres
 #        dean-local/redis:7                    images/redis
-#        dean-local/nginx:1.22                 images/nginx
+#        dean-local/nginx:sid                  images/nginx: sid's nginx (1.30), because the
+#                                              rendered config needs 1.27.3 or later
 #        dean-local/orchestrator:1.0.0, 1.0.1  images/orchestrator (DEAN_VERSION build arg), and
 #        1.0.2 to 1.0.5 (no new migration) that the availability benchmark upgrades to
+#     and copies that image's nginx (binary, its shared libraries and their loader) to
+#     $DEAN_TEST_NGINX_DIR, where the integration tier runs it on the host: the very nginx of
+#     the image, without Debian 12's nginx 1.22, which cannot load the rendered config.
 #  4. Checks the Docker networking the program relies on: names resolve on user-defined and
 #     internal networks, and a port published on 127.0.0.1 answers from the host.
 #
 # Environment: DEAN_DOCKERD_PIDFILE (/run/dean-test-dockerd.pid), DEAN_DOCKERD_LOG
 # (/var/log/dean-test-dockerd.log), DEAN_BUILD_LOG_DIR (/var/log/dean-test-images),
-# DEAN_FORCE_REBUILD=1 rebuilds every image.
+# DEAN_TEST_NGINX_DIR (/var/cache/dean-test-nginx), DEAN_FORCE_REBUILD=1 rebuilds every image.
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,18 +34,20 @@ DOCKERD_PIDFILE="${DEAN_DOCKERD_PIDFILE:-/run/dean-test-dockerd.pid}"
 DOCKERD_LOG="${DEAN_DOCKERD_LOG:-/var/log/dean-test-dockerd.log}"
 BUILD_LOG_DIR="${DEAN_BUILD_LOG_DIR:-/var/log/dean-test-images}"
 DEBOOTSTRAP_CACHE=/var/cache/dean-debootstrap
+TEST_NGINX_DIR="${DEAN_TEST_NGINX_DIR:-/var/cache/dean-test-nginx}"
+TEST_NGINX_IMAGE=dean-local/nginx:sid
 DOCKERD_WAIT_SECONDS=60
 HASH_LABEL=dean.build-hash
 SELF_CHECK_LABEL=dean.test=setup-self-check
-SUITE=bookworm
 BASE_TAG=dean-local/debian:bookworm
 # Bumped when the base recipe in this script changes (the overlay files are hashed anyway).
 BASE_RECIPE=1
 
 # What deploying the stack needs (the engine, the image builds, dev TLS), and what the test
-# tiers need on top (the real nginx, redis-server and PostgreSQL they run on loopback).
+# tiers need on top (redis-server and PostgreSQL they run on loopback; nginx-common for
+# /etc/nginx/mime.types, which the rendered config includes: the nginx they run is the image's).
 DEPLOY_PACKAGES=(docker.io debootstrap openssl iproute2 curl ca-certificates)
-TEST_PACKAGES=(nginx redis-server postgresql postgresql-contrib shellcheck)
+TEST_PACKAGES=(nginx-common redis-server postgresql postgresql-contrib shellcheck)
 REQUIRED_PACKAGES=("${DEPLOY_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 # Packages whose services Debian starts on install; the tests run their own instances.
 PACKAGED_SERVICES=(nginx redis-server postgresql)
@@ -68,6 +75,7 @@ run_cleanups() {
 trap run_cleanups EXIT
 
 declare -A STEP_SECONDS=()
+declare -A BASE_HASHES=()
 SUMMARY=()
 
 # --- 1. Debian packages ---------------------------------------------------------------
@@ -297,22 +305,26 @@ remove_tree() {
 	rm -rf --one-file-system "$dir"
 }
 
+# build_base_image <suite> <tag>: debootstrap of a Debian suite, imported as <tag>. The host's
+# apt sources name the mirror; a suite they do not list (sid, for nginx) comes from the mirror
+# of bookworm, which carries every suite. sid has no -updates or -security suites.
 build_base_image() {
-	local started=$SECONDS mirror security updates hash
+	local SUITE="$1" BASE_TAG="$2" started=$SECONDS mirror security updates hash
 	mirror="$(mirror_for "$SUITE")"
 	security="$(mirror_for "$SUITE-security")"
 	updates="$(mirror_for "$SUITE-updates")"
+	[ -n "$mirror" ] || mirror="$(mirror_for bookworm)"
 	if [ -z "$mirror" ]; then
-		fail "no '$SUITE' source found in /etc/apt/sources.list or /etc/apt/sources.list.d/ (needed for debootstrap)"
+		fail "no '$SUITE' or 'bookworm' source found in /etc/apt/sources.list or /etc/apt/sources.list.d/ (needed for debootstrap)"
 	fi
 	hash="$(content_hash "$IMAGES_DIR/debian" "recipe=$BASE_RECIPE" "suite=$SUITE" "mirror=$mirror" "security=$security" "updates=$updates")"
-	BASE_HASH="$hash"
+	BASE_HASHES[$BASE_TAG]="$hash"
 	if [ "${DEAN_FORCE_REBUILD:-0}" != 1 ] && [ "$(image_hash_label "$BASE_TAG")" = "$hash" ]; then
 		record "$BASE_TAG" cached "$((SECONDS - started))" "$(image_summary "$BASE_TAG")"
 		return
 	fi
 	log "image $BASE_TAG: debootstrap --variant=minbase $SUITE from $mirror"
-	local rootfs build_log="$BUILD_LOG_DIR/debian.log"
+	local rootfs build_log="$BUILD_LOG_DIR/debian-$SUITE.log"
 	rootfs="$(mktemp -d /var/tmp/dean-debian-rootfs.XXXXXX)"
 	CLEANUPS+=("remove_tree '$rootfs'")
 	local include=()
@@ -372,7 +384,11 @@ build_image() {
 	local build_args=()
 	for arg; do build_args+=(--build-arg "$arg"); done
 	[ -f "$dir/Dockerfile" ] || fail "$dir/Dockerfile is missing"
-	hash="$(content_hash "$dir" "base=$BASE_HASH" "$@")"
+	# The base is the FROM image: one of ours, so its hash is known.
+	local base
+	base="$(awk 'toupper($1) == "FROM" { print $2; exit }' "$dir/Dockerfile")"
+	[ -n "${BASE_HASHES[$base]:-}" ] || fail "$dir/Dockerfile: FROM $base is not a base image this script builds"
+	hash="$(content_hash "$dir" "base=${BASE_HASHES[$base]}" "$@")"
 	if [ "${DEAN_FORCE_REBUILD:-0}" != 1 ] && [ "$(image_hash_label "$tag")" = "$hash" ]; then
 		record "$tag" cached "$((SECONDS - started))" "$(image_summary "$tag")"
 		return
@@ -395,10 +411,11 @@ build_image() {
 build_images() {
 	mkdir -p "$BUILD_LOG_DIR"
 	REBUILT=0
-	build_base_image
+	build_base_image bookworm "$BASE_TAG"
+	build_base_image sid dean-local/debian:sid
 	build_image dean-local/postgres:15 postgres
 	build_image dean-local/redis:7 redis
-	build_image dean-local/nginx:1.22 nginx
+	build_image "$TEST_NGINX_IMAGE" nginx
 	build_image dean-local/orchestrator:1.0.0 orchestrator DEAN_VERSION=1.0.0
 	build_image dean-local/orchestrator:1.0.1 orchestrator DEAN_VERSION=1.0.1
 	# Patch releases without a migration: the availability benchmark upgrades to a new one per run.
@@ -409,6 +426,48 @@ build_images() {
 		# Images replaced by a rebuild are left untagged; only ours carry the hash label.
 		docker image prune --force --filter "label=$HASH_LABEL" > /dev/null
 	fi
+}
+
+# The integration tier runs nginx on the host against loopback ports, and it must be the nginx
+# of the image (Debian 12's 1.22 cannot load the rendered config). Its binary, the shared
+# libraries it links and their loader are copied out of the image into a directory named by the
+# image ID; $TEST_NGINX_DIR/nginx runs the binary with that loader and those libraries only, so
+# nothing of the host's libc is mixed in, and it is the process the tests signal (exec).
+install_test_nginx() {
+	local started=$SECONDS image_id dir libraries library container
+	image_id="$(docker image inspect --format '{{ slice .Id 7 19 }}' "$TEST_NGINX_IMAGE")"
+	dir="$TEST_NGINX_DIR/$image_id"
+	if [ ! -x "$dir/nginx" ] || [ "$(readlink "$TEST_NGINX_DIR/current" 2>/dev/null)" != "$image_id" ]; then
+		rm -rf "$dir.tmp"
+		mkdir -p "$dir.tmp/lib"
+		# ldd prints "name => path (address)" and the loader as "path (address)".
+		libraries="$(docker run --rm --network none --entrypoint ldd "$TEST_NGINX_IMAGE" /usr/sbin/nginx |
+			awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')"
+		[ -n "$libraries" ] || fail "ldd /usr/sbin/nginx in $TEST_NGINX_IMAGE listed no library"
+		container="$(docker create --network none "$TEST_NGINX_IMAGE")"
+		CLEANUPS+=("docker rm -f $container > /dev/null 2>&1")
+		docker cp -L "$container:/usr/sbin/nginx" "$dir.tmp/nginx.bin" > /dev/null
+		for library in $libraries; do
+			docker cp -L "$container:$library" "$dir.tmp/lib/" > /dev/null
+		done
+		docker rm -f "$container" > /dev/null
+		local loader
+		loader="$(printf '%s\n' $libraries | awk -F/ '$NF ~ /^ld-linux/ { print $NF; exit }')"
+		[ -n "$loader" ] || fail "no ld-linux loader among the libraries of $TEST_NGINX_IMAGE's nginx: $libraries"
+		printf '#!/bin/sh\n# The nginx of %s (image %s), from scripts/setup-test-host.sh.\nexec "%s/lib/%s" --library-path "%s/lib" "%s/nginx.bin" "$@"\n' \
+			"$TEST_NGINX_IMAGE" "$image_id" "$dir" "$loader" "$dir" "$dir" > "$dir.tmp/nginx"
+		chmod 755 "$dir.tmp/nginx"
+		sed -i "s|$dir.tmp|$dir|g" "$dir.tmp/nginx"
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+		"$dir/nginx" -v > /dev/null 2>&1 || fail "$dir/nginx (copied from $TEST_NGINX_IMAGE) does not run: $("$dir/nginx" -v 2>&1 | tail -n 1)"
+		ln -sfn "$image_id" "$TEST_NGINX_DIR/current.next"
+		mv -T "$TEST_NGINX_DIR/current.next" "$TEST_NGINX_DIR/current"
+		ln -sfn current/nginx "$TEST_NGINX_DIR/nginx"
+		# Copies of images since rebuilt.
+		find "$TEST_NGINX_DIR" -mindepth 1 -maxdepth 1 -type d -not -name "$image_id" -exec rm -rf {} +
+	fi
+	log "test nginx: $TEST_NGINX_DIR/nginx is $("$TEST_NGINX_DIR/nginx" -v 2>&1 | sed 's/^nginx version: //') from $TEST_NGINX_IMAGE ($((SECONDS - started))s)"
 }
 
 # --- 4. networking self-check -------------------------------------------------------------
@@ -430,7 +489,7 @@ network_self_check() {
 	# As the program wires Postgres: an internal network plus a bridge that only publishes
 	# a port on 127.0.0.1.
 	docker create --label "$SELF_CHECK_LABEL" --name "$web" --network "$front" \
-		--publish 127.0.0.1::80 dean-local/nginx:1.22 > /dev/null
+		--publish 127.0.0.1::80 "$TEST_NGINX_IMAGE" > /dev/null
 	docker network connect --alias web "$back" "$web"
 	docker start "$web" > /dev/null
 	port="$(docker port "$web" 80/tcp | awk -F: 'NR == 1 { print $NF }')"
@@ -487,6 +546,7 @@ main() {
 	step services stop_packaged_services
 	step dockerd start_dockerd
 	step images build_images
+	[ -n "$DEPLOY_ONLY" ] || step test_nginx install_test_nginx
 	step network network_self_check
 
 	log "images (tag, built or cached, seconds, id, size):"

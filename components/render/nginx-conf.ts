@@ -400,7 +400,7 @@ function httpBlock(input: NginxConfInput): NginxLine {
   ]);
 }
 
-/** The complete nginx.conf of the edge container (valid for nginx 1.22 and later, no HTTP/2). */
+/** The complete nginx.conf of the edge container (valid for nginx 1.22 and later, tested with 1.30; no HTTP/2). */
 export function renderNginxConf(input: NginxConfInput): string {
   const lines: NginxLine[] = [
     "# Rendered by dean-infra (components/render/nginx-conf.ts); change the stack config, not this file.",

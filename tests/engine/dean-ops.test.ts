@@ -25,7 +25,7 @@ const HTTPS_PORT = 28543;
 const POSTGRES_PORT = 15534;
 const DATABASE = "dean_engine";
 const DEAN_OPS = path.resolve(__dirname, "../../bin/dean-ops.js");
-const IMAGES = ["dean-local/orchestrator:1.0.0", "dean-local/orchestrator:1.0.1", "dean-local/postgres:15", "dean-local/redis:7", "dean-local/nginx:1.22"];
+const IMAGES = ["dean-local/orchestrator:1.0.0", "dean-local/orchestrator:1.0.1", "dean-local/postgres:15", "dean-local/redis:7", "dean-local/nginx:sid"];
 /** A documentation address (RFC 5737): only written into the deny list, never contacted. */
 const ATTACKER = "203.0.113.9";
 

@@ -28,7 +28,7 @@ const DATABASE = "dean_engine";
 /** The instance name test 9 changes to. */
 const RENAMED = "dean-engine-renamed";
 const DATA_VOLUMES = [`${INSTANCE}-backups`, `${INSTANCE}-pgdata`, `${INSTANCE}-redis-data`];
-const IMAGES = ["dean-local/orchestrator:1.0.0", "dean-local/postgres:15", "dean-local/redis:7", "dean-local/nginx:1.22"];
+const IMAGES = ["dean-local/orchestrator:1.0.0", "dean-local/postgres:15", "dean-local/redis:7", "dean-local/nginx:sid"];
 
 interface PreviewStep {
   readonly op: string;

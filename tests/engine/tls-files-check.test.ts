@@ -12,7 +12,7 @@ import { describeWithPrerequisite } from "../support/prerequisites";
  * and nothing is created on the host; two files pass.
  */
 
-const IMAGE = "dean-local/nginx:1.22";
+const IMAGE = "dean-local/nginx:sid";
 describeWithPrerequisite("the hostFiles TLS check on the Docker host", missingPrerequisite([IMAGE]), () => {
   let dir: string;
 

@@ -6,7 +6,7 @@ import type { StackConfig } from "../../components/config";
 import { renderNginxConf } from "../../components/render/nginx-conf";
 import { selfSignedCommand } from "../../components/tls";
 import { fuzzParameters, loadStackText, mutatedProdText, mutationsArbitrary, prodWith } from "../support/config-mutations";
-import { describeWithBinaries, findBinary } from "./support/binaries";
+import { describeWithBinaries, findBinary, findTestNginx } from "./support/binaries";
 import { makeSelfSignedCertificate, nginxTest } from "./support/nginx";
 import { runCaptured } from "./support/processes";
 
@@ -71,7 +71,7 @@ function merged(base: unknown, edit: unknown): unknown {
   return Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(edit)])].map((key) => [key, key in edit ? merged(base[key], edit[key]) : base[key]]));
 }
 
-describeWithBinaries("nginx -t on the nginx.conf of every mutated prod config that loads", { nginx: findBinary("nginx"), openssl: findBinary("openssl") }, (bin) => {
+describeWithBinaries("nginx -t on the nginx.conf of every mutated prod config that loads", { nginx: findTestNginx(), openssl: findBinary("openssl") }, (bin) => {
   let dir: string;
   let tls: { certificatePath: string; keyPath: string };
 

@@ -9,7 +9,7 @@ import { renderNginxConf } from "../../components/render/nginx-conf";
 import {
   currentConfPath, currentMaintenanceDir, RELEASE_TLS_CERTIFICATE, RELEASE_TLS_KEY, renderNginxReleaseScript, renderNginxSwitchScript,
 } from "../../components/render/nginx-release";
-import { describeWithBinaries, findBinary } from "./support/binaries";
+import { describeWithBinaries, findBinary, findTestNginx } from "./support/binaries";
 import { bindToLoopback, makeSelfSignedCertificate, request, runNginx, startStandInOrchestrator, type StandInOrchestrator } from "./support/nginx";
 import { freePort, type RunningProcess, stopPid } from "./support/processes";
 
@@ -29,7 +29,7 @@ interface ScriptResult {
  * checked and switched on a scratch config root as in the container's volume, the switch
  * reloading a running nginx while requests keep coming.
  */
-describeWithBinaries("nginx configuration releases and reloads under real nginx", { nginx: findBinary("nginx"), openssl: findBinary("openssl") }, (bin) => {
+describeWithBinaries("nginx configuration releases and reloads under real nginx", { nginx: findTestNginx(), openssl: findBinary("openssl") }, (bin) => {
   let dir: string;
   let root: string;
   let tlsPem: string;

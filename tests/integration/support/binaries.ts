@@ -21,6 +21,21 @@ export function findBinary(name: string, dirs: readonly string[] = []): string |
 }
 
 /**
+ * The nginx the integration tier runs: the image's own (dean-local/nginx:sid), copied out by
+ * scripts/setup-test-host.sh, never the host's, which may be Debian 12's 1.22 and cannot load
+ * the rendered config. DEAN_TEST_NGINX overrides the path.
+ */
+export function findTestNginx(): string | undefined {
+  const candidate = process.env.DEAN_TEST_NGINX ?? "/var/cache/dean-test-nginx/nginx";
+  try {
+    accessSync(candidate, constants.X_OK);
+    return candidate;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * describe() for a suite that drives real programs. When one is missing the suite FAILS in CI
  * (CI=true), where a silently skipped tier would prove nothing, and is skipped with a message
  * elsewhere.
@@ -36,8 +51,9 @@ export function describeWithBinaries<K extends string>(
     return;
   }
   const message =
-    `${title}: ${missing.join(", ")} not found. Install Debian's nginx, redis-server, ` +
-    `postgresql-15 and openssl (PostgreSQL's programs are looked up in ${POSTGRES_BIN_DIR}).`;
+    `${title}: ${missing.join(", ")} not found. Run scripts/setup-test-host.sh: it installs Debian's redis-server, ` +
+    `postgresql-15 and openssl (PostgreSQL's programs are looked up in ${POSTGRES_BIN_DIR}) and copies the nginx of ` +
+    "the test image to /var/cache/dean-test-nginx/nginx.";
   if (process.env.CI === "true") {
     describe(title, () => {
       test("has the programs it drives", () => {

@@ -27,7 +27,7 @@ describe("dean-ops upgrade", () => {
       orchestrator: "dean-local/orchestrator:1.0.1",
       postgres: "dean-local/postgres:15",
       redis: "dean-local/redis:7",
-      nginx: "dean-local/nginx:1.22",
+      nginx: "dean-local/nginx:sid",
     });
     expect(world.changes[1]).toMatchObject({ op: "up", message: "dean-ops upgrade 1.0.1" });
     expect(world.console.text).toContain(`Pre-upgrade backup: ${preUpgradeDump("dean-local/orchestrator:1.0.1")}`);
