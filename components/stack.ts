@@ -124,7 +124,7 @@ export class DeanStack extends pulumi.ComponentResource {
       redis,
       password: secrets.redisPassword,
       rotation: cfg.rotation.redis,
-      replicas: orchestrator.replicas,
+      replicas: orchestrator.ready,
     }, { parent: redis });
 
     const tls: TlsSource = tlsSource(`${name}-nginx`, cfg.nginx, args.tlsSecrets, child);
