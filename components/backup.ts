@@ -2,14 +2,19 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackupSettings, durationSeconds } from "./config";
-import { type ContainerContext, dockerName, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { containerFiles, filesMount, SERVICE_FILES_DIR } from "./container-files";
+import { type ContainerContext, dockerName, labels, serviceContainerDefaults, shellQuote, tmpfsOptions } from "./container-defaults";
 import { dataVolume } from "./data-volume";
+import { pidsLimit } from "./pids-limit";
 import { POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
 import { renderBackupScript } from "./render/backup-script";
 import { goDuration } from "./docker-values";
 
 export const BACKUP_DIR = "/backups";
-export const BACKUP_SCRIPT_PATH = "/usr/local/bin/dean-backup";
+/** On the files volume at SERVICE_FILES_DIR, so on the PATH: `docker exec <backup> dean-backup list`. */
+const BACKUP_SCRIPT = "dean-backup";
+/** The script's temporary files (mktemp), its root filesystem being read-only. */
+const BACKUP_TMPFS: Readonly<Record<string, string>> = { "/tmp": tmpfsOptions(16) };
 
 export interface BackupArgs {
   readonly context: ContainerContext;
@@ -52,6 +57,8 @@ export function preUpgradeLabel(imageRef: string): string {
 export class DeanBackup extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   public readonly volume?: docker.Volume;
+  /** Sets the container's PIDs limit. */
+  public readonly pidsLimit: command.local.Command;
   /** Runs `dean-backup pre-upgrade` once per orchestrator image. */
   public readonly preUpgrade: command.local.Command;
   /** File name of the dump taken before the current orchestrator image was rolled out. */
@@ -70,6 +77,14 @@ export class DeanBackup extends pulumi.ComponentResource {
       target = { volumeName: this.volume.name, containerPath: BACKUP_DIR };
     }
 
+    const files = containerFiles(`${name}-files`, {
+      context,
+      service: "backup",
+      volumePart: "backup-files",
+      image: args.image,
+      files: [{ name: BACKUP_SCRIPT, executable: true, content: renderBackupScript({ backup: settings, intervalSeconds, backupDir: BACKUP_DIR }) }],
+    }, { parent: this });
+
     const healthInterval = backupHealthcheckInterval(intervalSeconds);
     this.container = new docker.Container(`${name}-job`, {
       ...serviceContainerDefaults(context, "backup", settings.resources),
@@ -83,8 +98,7 @@ export class DeanBackup extends pulumi.ComponentResource {
         { label: "dean.backup.verify", value: settings.verify },
       ],
       image: args.image,
-      command: ["dean-backup", "run"],
-      uploads: [{ file: BACKUP_SCRIPT_PATH, executable: true, content: renderBackupScript({ backup: settings, intervalSeconds, backupDir: BACKUP_DIR }) }],
+      command: [BACKUP_SCRIPT, "run"],
       envs: pulumi.secret(pulumi.all([args.database, args.superuserPassword]).apply(([database, password]) => [
         `PGHOST=${POSTGRES_ALIAS}`,
         `PGPORT=${POSTGRES_PORT}`,
@@ -92,7 +106,8 @@ export class DeanBackup extends pulumi.ComponentResource {
         `PGPASSWORD=${password}`,
         `PGDATABASE=${database}`,
       ])),
-      volumes: [target],
+      volumes: [target, filesMount(files, SERVICE_FILES_DIR)],
+      tmpfs: BACKUP_TMPFS,
       networksAdvanced: [{ name: args.backendNetwork }],
       healthcheck: {
         tests: ["CMD", "dean-backup", "healthcheck"],
@@ -104,14 +119,21 @@ export class DeanBackup extends pulumi.ComponentResource {
       },
       stopTimeout: 30,
       destroyGraceSeconds: 30,
-    }, { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"], dependsOn: args.databaseReady });
+    }, {
+      parent: this,
+      deleteBeforeReplace: true,
+      additionalSecretOutputs: ["envs"],
+      dependsOn: [...args.databaseReady, files.writer],
+      replaceWith: [files.writer],
+    });
+    this.pidsLimit = pidsLimit(`${name}-pids-limit`, this.container, settings.resources.pidsLimit, { parent: this });
 
     // Runs when the orchestrator image changes (and on first deploy); migrations wait for it.
     this.preUpgrade = new command.local.Command(`${name}-pre-upgrade`, {
       create: pulumi.interpolate`docker exec ${this.container.name} dean-backup pre-upgrade ${shellQuote(preUpgradeLabel(args.orchestratorImageRef))}`,
       triggers: [args.orchestratorImage],
       logging: "stderr",
-    }, { parent: this, dependsOn: [this.container] });
+    }, { parent: this, dependsOn: [this.container, this.pidsLimit] });
     this.preUpgradeBackup = this.preUpgrade.stdout.apply(lastLine);
 
     this.registerOutputs({ containerName: this.container.name, preUpgradeBackup: this.preUpgradeBackup });

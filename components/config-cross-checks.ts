@@ -28,6 +28,30 @@ export interface CrossFieldProblem {
 
 type Sections = Partial<StackConfig>;
 
+/**
+ * Processes and threads the PIDs limits must leave room for, measured on the local images:
+ * under load each uvicorn worker runs 41 threads (its main thread and the 40 of the thread pool
+ * that runs FastAPI's synchronous endpoints); Postgres runs a process per connection beside
+ * about 20 of its own (checkpointer, writers, autovacuum and parallel workers, WAL senders).
+ * The margins hold the supervisor, healthchecks and `docker exec` sessions.
+ */
+const PIDS_PER_UVICORN_WORKER = 48;
+const ORCHESTRATOR_PIDS_MARGIN = 16;
+const POSTGRES_PIDS_BESIDE_CONNECTIONS = 48;
+
+/** The smallest PIDs limit that cannot starve the service its settings describe, and why. */
+function pidsLimitFloor(service: "orchestrator" | "postgres", cfg: Sections): { readonly floor: number; readonly reason: string } | undefined {
+  if (service === "orchestrator" && cfg.orchestrator) {
+    const { workers } = cfg.orchestrator;
+    return { floor: workers * PIDS_PER_UVICORN_WORKER + ORCHESTRATOR_PIDS_MARGIN, reason: `orchestrator.workers ${workers} x ${PIDS_PER_UVICORN_WORKER} threads + ${ORCHESTRATOR_PIDS_MARGIN}` };
+  }
+  if (service === "postgres" && cfg.postgres) {
+    const { maxConnections } = cfg.postgres;
+    return { floor: maxConnections + POSTGRES_PIDS_BESIDE_CONNECTIONS, reason: `a process per connection (postgres.maxConnections ${maxConnections}) + ${POSTGRES_PIDS_BESIDE_CONNECTIONS} of Postgres' own` };
+  }
+  return undefined;
+}
+
 function resourceProblems(cfg: Sections): CrossFieldProblem[] {
   const problems: CrossFieldProblem[] = [];
   for (const service of ["orchestrator", "postgres", "redis", "nginx", "backup"] as const) {
@@ -38,6 +62,10 @@ function resourceProblems(cfg: Sections): CrossFieldProblem[] {
     }
     if (r.reservedMemoryMiB > r.memoryMiB) {
       problems.push({ path: [service, "resources", "reservedMemoryMiB"], value: r.reservedMemoryMiB, message: `must not exceed ${service}.resources.memoryMiB (${r.memoryMiB})` });
+    }
+    const pids = service === "orchestrator" || service === "postgres" ? pidsLimitFloor(service, cfg) : undefined;
+    if (pids && r.pidsLimit < pids.floor) {
+      problems.push({ path: [service, "resources", "pidsLimit"], value: r.pidsLimit, message: `must be at least ${pids.floor}: ${pids.reason}` });
     }
   }
   return problems;

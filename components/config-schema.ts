@@ -95,8 +95,15 @@ const commandArgument = checkedString((value) => {
   return undefined;
 });
 
-/** CPU and memory for one container: hard limits and the share it is guaranteed. */
-function resources(defaults: { cpus: number; memoryMiB: number; reservedCpus: number; reservedMemoryMiB: number }) {
+/**
+ * Bounds of a container's PIDs limit (dean:<service>.resources.pidsLimit). Below 16 not even a
+ * healthcheck beside the service can start; 32768 is Linux's default pid_max, so a higher limit
+ * would bound nothing.
+ */
+const PIDS_LIMIT_RANGE = { min: 16, max: 32768 } as const;
+
+/** CPU, memory and processes for one container: hard limits and the share it is guaranteed. */
+function resources(defaults: { cpus: number; memoryMiB: number; reservedCpus: number; reservedMemoryMiB: number; pidsLimit: number }) {
   return z.strictObject({
     /** Hard CPU limit (docker --cpus), in a form Docker reads back unchanged (0.05 would read back as 0.1). */
     cpus: positiveUpTo(64)
@@ -108,6 +115,13 @@ function resources(defaults: { cpus: number; memoryMiB: number; reservedCpus: nu
     reservedCpus: positiveUpTo(64).default(defaults.reservedCpus),
     /** Soft memory reservation in MiB (docker --memory-reservation). */
     reservedMemoryMiB: intBetween(4, 262144).default(defaults.reservedMemoryMiB),
+    /**
+     * Processes and threads the container may run at once (its cgroup PIDs limit, set with
+     * `docker update --pids-limit`): a fork bomb or a thread leak stops there instead of
+     * exhausting the host's PIDs. Threads count as well as processes; what the orchestrator
+     * and Postgres need at least is checked against their settings (config-cross-checks.ts).
+     */
+    pidsLimit: intBetween(PIDS_LIMIT_RANGE.min, PIDS_LIMIT_RANGE.max).default(defaults.pidsLimit),
   }).prefault({});
 }
 
@@ -136,7 +150,7 @@ export const orchestratorSchema = z.strictObject({
   directHostPort: port.optional(),
   /** Seconds a new replica may take to turn healthy before the update fails. */
   healthTimeoutSeconds: intBetween(10, 900).default(120),
-  resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512 }),
+  resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512, pidsLimit: 1024 }),
 }).prefault({});
 
 /**
@@ -164,7 +178,7 @@ export const postgresSchema = z.strictObject({
   idleInTransactionTimeoutSeconds: intBetween(0, 86400).default(300),
   /** Loopback port Postgres is published on, for the postgresql provider and operators. */
   hostPort: port.default(5432),
-  resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512 }),
+  resources: resources({ cpus: 1, memoryMiB: 1024, reservedCpus: 0.5, reservedMemoryMiB: 512, pidsLimit: 512 }),
 }).prefault({});
 
 export const REDIS_EVICTION_POLICIES = [
@@ -181,7 +195,7 @@ export const redisSchema = z.strictObject({
   keyspaceEvents: z.string().regex(/^[KEg$lshzxetmdnA]{0,32}$/, "must use only the notify-keyspace-events flags KEg$lshzxetmdnA (at most 32)").default("Ex"),
   /** appendonly persistence. */
   appendonly: z.boolean().default(true),
-  resources: resources({ cpus: 0.5, memoryMiB: 512, reservedCpus: 0.25, reservedMemoryMiB: 256 }),
+  resources: resources({ cpus: 0.5, memoryMiB: 512, reservedCpus: 0.25, reservedMemoryMiB: 256, pidsLimit: 128 }),
 }).prefault({});
 
 export const nginxSchema = z.strictObject({
@@ -239,7 +253,7 @@ export const nginxSchema = z.strictObject({
     /** With hostFiles: absolute path of the private key on the Docker host (mounted read-only; see host-path.ts). */
     keyPath: hostPath("read-only").optional(),
   }).prefault({}),
-  resources: resources({ cpus: 0.5, memoryMiB: 256, reservedCpus: 0.25, reservedMemoryMiB: 64 }),
+  resources: resources({ cpus: 0.5, memoryMiB: 256, reservedCpus: 0.25, reservedMemoryMiB: 64, pidsLimit: 512 }),
 }).prefault({});
 
 export const backupSchema = z.strictObject({
@@ -258,7 +272,7 @@ export const backupSchema = z.strictObject({
   minKeep: intBetween(1, 1000).default(3),
   /** `list`: pg_restore --list of each dump; `restore`: also restore into a scratch database and count tables. */
   verify: z.enum(["list", "restore"]).default("restore"),
-  resources: resources({ cpus: 1, memoryMiB: 512, reservedCpus: 0.25, reservedMemoryMiB: 128 }),
+  resources: resources({ cpus: 1, memoryMiB: 512, reservedCpus: 0.25, reservedMemoryMiB: 128, pidsLimit: 128 }),
 }).prefault({});
 
 export const rotationSchema = z.strictObject({

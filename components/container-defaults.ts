@@ -44,7 +44,9 @@ const CPU_SHARES_PER_CPU = 1024;
 /**
  * Limits, reservation, log rotation, restart policy and hardening common to every
  * long-running container. Plain `docker run` has no CPU reservation, so the reserved
- * CPUs become a relative weight (cpu shares) that counts under contention.
+ * CPUs become a relative weight (cpu shares) that counts under contention. The root
+ * filesystem is read-only: each service names the few paths it writes (tmpfs or volumes),
+ * and its PIDs limit is set by `pidsLimit` (pids-limit.ts), which the Docker provider lacks.
  */
 export function serviceContainerDefaults(context: ContainerContext, service: string, resources: ResourceSettings): Partial<docker.ContainerArgs> {
   return {
@@ -59,9 +61,22 @@ export function serviceContainerDefaults(context: ContainerContext, service: str
     logDriver: "json-file",
     logOpts: { "max-size": context.logging.maxSize, "max-file": String(context.logging.maxFiles) },
     securityOpts: ["no-new-privileges:true"],
+    readOnly: true,
     mustRun: true,
   };
 }
+
+/**
+ * Options of a tmpfs mount for a path a read-only container must write: nothing on it can be
+ * executed or be a device or setuid, and it holds at most `sizeMiB`, which counts against the
+ * container's memory limit. `mode` is its directory's mode (1777 like /tmp, 755 for root's).
+ */
+export function tmpfsOptions(sizeMiB: number, mode: "1777" | "755" = "1777"): string {
+  return `rw,noexec,nosuid,nodev,size=${sizeMiB}m,mode=${mode}`;
+}
+
+/** Processes a one-off helper container (a file writer, a config check) may start. */
+export const HELPER_PIDS_LIMIT = 32;
 
 /** Docker object name for one part of this stack, e.g. `dean-postgres`. */
 export function dockerName(context: ContainerContext, part: string): string {

@@ -2,7 +2,10 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { NginxSettings } from "./config";
-import { type ContainerContext, dockerName, LABEL_INSTANCE, LABEL_SERVICE, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import {
+  type ContainerContext, dockerName, HELPER_PIDS_LIMIT, LABEL_INSTANCE, LABEL_SERVICE, labels, serviceContainerDefaults, shellQuote, tmpfsOptions,
+} from "./container-defaults";
+import { pidsLimit } from "./pids-limit";
 import { renderMaintenancePage } from "./render/maintenance-page";
 import { renderNginxConf, renderUpstreamServers } from "./render/nginx-conf";
 import {
@@ -18,6 +21,16 @@ export const TLS_CERTIFICATE_PATH = "/etc/nginx/tls/fullchain.pem";
 export const TLS_KEY_PATH = "/etc/nginx/tls/privkey.pem";
 /** Docker's embedded DNS server, reachable from every container on a user-defined network. */
 export const DOCKER_DNS = "127.0.0.11";
+/**
+ * What nginx writes, its root filesystem being read-only (nginx -t needs them too): its pid
+ * file in /run, and the temporary files of buffered request and response bodies, which
+ * Debian's nginx keeps in /var/lib/nginx and the official image's in /var/cache/nginx.
+ */
+const NGINX_TMPFS: Readonly<Record<string, string>> = {
+  "/run": tmpfsOptions(1, "755"),
+  "/var/lib/nginx": tmpfsOptions(64, "755"),
+  "/var/cache/nginx": tmpfsOptions(64, "755"),
+};
 
 export interface NginxArgs {
   readonly context: ContainerContext;
@@ -69,6 +82,8 @@ export class DeanNginx extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   /** Makes the running nginx load the current release. */
   public readonly reload: command.local.Command;
+  /** Sets the container's PIDs limit. */
+  public readonly pidsLimit: command.local.Command;
 
   constructor(name: string, args: NginxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dean:edge:Nginx", name, {}, opts);
@@ -97,7 +112,7 @@ export class DeanNginx extends pulumi.ComponentResource {
     this.release = new command.local.Command(`${name}-config-release`, {
       // A throwaway container of the nginx image, off every network, checks the candidate.
       create: pulumi.all([this.configVolume.name, args.image]).apply(([volume, image]) => [
-        "docker run --rm -i --network none",
+        `docker run --rm -i --network none --read-only ${Object.entries(NGINX_TMPFS).map(([path, options]) => `--tmpfs ${path}:${options}`).join(" ")} --pids-limit ${HELPER_PIDS_LIMIT}`,
         `--label ${LABEL_INSTANCE}=${context.instanceName} --label ${LABEL_SERVICE}=nginx-config`,
         `-e ${NGINX_CONF_VARIABLE} -e ${UPSTREAM_SERVERS_VARIABLE} -e ${MAINTENANCE_PAGE_VARIABLE}`,
         `--mount type=volume,source=${volume},target=${NGINX_CONFIG_ROOT}`,
@@ -127,6 +142,7 @@ export class DeanNginx extends pulumi.ComponentResource {
         { volumeName: this.configVolume.name, containerPath: NGINX_CONFIG_ROOT },
         ...hostTlsFiles.map((file) => ({ hostPath: file.source, containerPath: file.target, readOnly: true })),
       ],
+      tmpfs: NGINX_TMPFS,
       networksAdvanced: [{ name: args.frontendNetwork }],
       ports: publishedPorts(settings),
       healthcheck: {
@@ -144,6 +160,7 @@ export class DeanNginx extends pulumi.ComponentResource {
       stopTimeout: 20,
       destroyGraceSeconds: 20,
     }, { parent: this, deleteBeforeReplace: true, dependsOn: [this.release] });
+    this.pidsLimit = pidsLimit(`${name}-pids-limit`, this.container, settings.resources.pidsLimit, { parent: this });
 
     // nginx's master is the container's PID 1 (the image runs nginx itself, in the foreground).
     // (A mock runtime leaves stdout undefined.)
@@ -166,7 +183,7 @@ export class DeanNginx extends pulumi.ComponentResource {
 export function hostTlsFilesScript(tls: { readonly certificatePath: string; readonly keyPath: string }): string {
   const files: ReadonlyArray<[string, string]> = [["dean:nginx.tls.certificatePath", tls.certificatePath], ["dean:nginx.tls.keyPath", tls.keyPath]];
   const checks = files.map(([key, file], index) =>
-    `docker run --rm --network none --mount ${shellQuote(`type=bind,source=${file},target=/check/${index},readonly`)} "$IMAGE" test -f /check/${index} ` +
+    `docker run --rm --network none --read-only --pids-limit ${HELPER_PIDS_LIMIT} --mount ${shellQuote(`type=bind,source=${file},target=/check/${index},readonly`)} "$IMAGE" test -f /check/${index} ` +
     `|| { echo ${shellQuote(`${key}: ${file} is not a readable file on the Docker host (nginx would get an empty directory there)`)} >&2; exit 1; }`);
   return ["set -u", ...checks].join("\n");
 }

@@ -2,7 +2,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { OrchestratorSettings } from "./config";
-import { type ContainerContext, labels, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { type ContainerContext, labels, serviceContainerDefaults, shellQuote, tmpfsOptions } from "./container-defaults";
+import { pidsLimit } from "./pids-limit";
 import { REDIS_CLI_PATH } from "./redis";
 import { LABEL_JWT_ROTATION, LABEL_REDIS_ROTATION, stopReplicasWithout } from "./stale-replicas";
 
@@ -30,6 +31,14 @@ export interface OrchestratorArgs {
 
 /** Processes a migration may start: ample for Python and alembic, fatal to a fork bomb. */
 const MIGRATION_PIDS_LIMIT = 256;
+
+/**
+ * The only path a replica (and the migration) may write, its root filesystem being read-only:
+ * the stand-in writes nothing, but the Python stack's temporary files go there (Starlette
+ * spools an upload above 1 MiB to a temporary file).
+ */
+const ORCHESTRATOR_TMP = "/tmp";
+const ORCHESTRATOR_TMP_MIB = 64;
 
 /**
  * A replica's logical name. Replicas are created before the ones they replace, so Docker names
@@ -86,6 +95,8 @@ export function healthProbe(port: number): string[] {
 export class DeanOrchestrator extends pulumi.ComponentResource {
   public readonly migration: command.local.Command;
   public readonly replicas: docker.Container[];
+  /** The replicas and the commands that set their PIDs limits: what must be done before the old ones go. */
+  public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: OrchestratorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dean:app:Orchestrator", name, {}, opts);
@@ -98,7 +109,7 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
     // The one-off container gets the replicas' limits and hardening: a runaway migration
     // must not starve the database it is migrating.
     const limits = `--cpus ${settings.resources.cpus} --memory ${settings.resources.memoryMiB}m --pids-limit ${MIGRATION_PIDS_LIMIT} ` +
-      "--security-opt no-new-privileges:true --cap-drop ALL";
+      `--read-only --tmpfs ${ORCHESTRATOR_TMP}:${tmpfsOptions(ORCHESTRATOR_TMP_MIB)} --security-opt no-new-privileges:true --cap-drop ALL`;
     const migrationCommand = pulumi.interpolate`docker run --rm --network ${args.backendNetwork} --label dean.instance=${context.instanceName} --label dean.service=migration ${limits} ${passEnv} ${args.image} ${settings.migrationCommand.map(shellQuote).join(" ")}`;
     this.migration = new command.local.Command(`${name}-migration`, {
       create: migrationCommand,
@@ -121,8 +132,9 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
     ]));
 
     this.replicas = [];
+    this.ready = [];
     for (let index = 1; index <= settings.replicas; index++) {
-      this.replicas.push(new docker.Container(replicaResourceName(context, index), {
+      const replica = new docker.Container(replicaResourceName(context, index), {
         ...serviceContainerDefaults(context, "orchestrator", settings.resources),
         labels: [
           ...labels(context, "orchestrator"),
@@ -135,6 +147,7 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
         ],
         image: args.image,
         envs,
+        tmpfs: { [ORCHESTRATOR_TMP]: tmpfsOptions(ORCHESTRATOR_TMP_MIB) },
         networksAdvanced: [
           { name: args.backendNetwork },
           // nginx reaches each replica by its container name (see DeanNginx's upstreamServers).
@@ -158,7 +171,11 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
         // a replica must be created and healthy before the one it replaces goes. Only replica 1
         // with a direct host port goes first: two containers cannot publish the same port.
         deleteBeforeReplace: index === 1 && settings.directHostPort !== undefined,
-      }));
+      });
+      // Named by index, not by the instance name the replica's own logical name carries.
+      const limit = pidsLimit(`${name}-replica-${index}-pids-limit`, replica, settings.resources.pidsLimit, { parent: this });
+      this.replicas.push(replica);
+      this.ready.push(replica, limit);
     }
 
     this.registerOutputs({ replicas: this.replicas.map((replica) => replica.name) });

@@ -3,16 +3,29 @@ import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresSettings } from "./config";
-import { type ContainerContext, dockerName, serviceContainerDefaults, shellQuote } from "./container-defaults";
+import { containerFiles, filesMount } from "./container-files";
+import { type ContainerContext, dockerName, serviceContainerDefaults, shellQuote, tmpfsOptions } from "./container-defaults";
 import { dataVolume } from "./data-volume";
+import { pidsLimit } from "./pids-limit";
 import { renderPostgresBootstrapSql } from "./render/postgres-bootstrap-sql";
 
 /** Name the other containers use for Postgres on the backend network. */
 export const POSTGRES_ALIAS = "postgres";
 export const POSTGRES_PORT = 5432;
 const DATA_DIR = "/var/lib/postgresql/data";
-/** Where the initdb superuser password reaches the server container (Docker's secrets path). */
-export const SUPERUSER_PASSWORD_FILE = "/run/secrets/dean-postgres-superuser-password";
+/** Where the secrets volume is mounted (Docker's secrets path), read-only. */
+const SECRETS_DIR = "/run/secrets";
+const SUPERUSER_PASSWORD = "dean-postgres-superuser-password";
+/** Where the initdb superuser password reaches the server container. */
+export const SUPERUSER_PASSWORD_FILE = `${SECRETS_DIR}/${SUPERUSER_PASSWORD}`;
+/**
+ * What the server writes besides its data volume, its root filesystem being read-only: its
+ * socket and lock file, and the entrypoint's temporary pg_hba.conf while initdb runs.
+ */
+const POSTGRES_TMPFS: Readonly<Record<string, string>> = {
+  "/var/run/postgresql": tmpfsOptions(1),
+  "/tmp": tmpfsOptions(16),
+};
 
 export interface PostgresArgs {
   readonly context: ContainerContext;
@@ -49,14 +62,17 @@ export function postgresServerArgs(settings: PostgresSettings): string[] {
 }
 
 /**
- * PostgreSQL: data volume, server container, a bootstrap over the container's local socket
- * (superuser password; role and database created when missing, for `pulumi up` after a
- * destroy), and through an explicit postgresql provider the application role and database
- * (imported), the pg_stat_statements extension and grants.
+ * PostgreSQL: data volume, server container (read-only root filesystem; the initdb password
+ * on a secrets volume), a bootstrap over the container's local socket (superuser password;
+ * role and database created when missing, for `pulumi up` after a destroy), and through an
+ * explicit postgresql provider the application role and database (imported), the
+ * pg_stat_statements extension and grants.
  */
 export class DeanPostgres extends pulumi.ComponentResource {
   public readonly volume: docker.Volume;
   public readonly container: docker.Container;
+  /** Sets the container's PIDs limit. */
+  public readonly pidsLimit: command.local.Command;
   /** Superuser password, and the role and database created when missing (see the renderer). */
   public readonly bootstrap: command.local.Command;
   public readonly provider: postgresql.Provider;
@@ -73,13 +89,24 @@ export class DeanPostgres extends pulumi.ComponentResource {
     // Losing this volume loses the database: never deleted by Pulumi, protected in prod.
     this.volume = dataVolume(`${name}-data`, context, "postgres", "pgdata", { parent: this, protect: args.protectData });
 
+    // The initdb password, on a volume of its own: Docker copies no upload into a read-only
+    // root filesystem, and an environment variable would stay visible to `docker inspect`.
+    const secrets = containerFiles(`${name}-secrets`, {
+      context,
+      service: "postgres",
+      volumePart: "postgres-secrets",
+      image: args.image,
+      files: [],
+      // Read by the entrypoint as root, and by the local image's as the postgres user.
+      secret: { name: SUPERUSER_PASSWORD, content: args.superuserPassword, owner: "postgres:postgres" },
+    }, { parent: this });
+
     this.container = new docker.Container(`${name}-server`, {
       ...serviceContainerDefaults(context, "postgres", settings.resources),
       name: dockerName(context, "postgres"),
       image: args.image,
       command: postgresServerArgs(settings),
-      // The image reads the initdb password from a file (its _FILE convention): an environment
-      // variable would stay visible to `docker inspect` for the container's whole life.
+      // The image reads the initdb password from a file (its _FILE convention).
       envs: [
         `POSTGRES_USER=${settings.superuser}`,
         `POSTGRES_PASSWORD_FILE=${SUPERUSER_PASSWORD_FILE}`,
@@ -88,9 +115,11 @@ export class DeanPostgres extends pulumi.ComponentResource {
         "POSTGRES_HOST_AUTH_METHOD=scram-sha-256",
         "POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256",
       ],
-      // Readable inside the container only, where the entrypoint reads it as the postgres user.
-      uploads: [{ file: SUPERUSER_PASSWORD_FILE, content: pulumi.secret(args.superuserPassword), permissions: "0444" }],
-      volumes: [{ volumeName: this.volume.name, containerPath: DATA_DIR }],
+      volumes: [
+        { volumeName: this.volume.name, containerPath: DATA_DIR },
+        filesMount(secrets, SECRETS_DIR),
+      ],
+      tmpfs: POSTGRES_TMPFS,
       networksAdvanced: [
         { name: args.backendNetwork, aliases: [POSTGRES_ALIAS] },
         { name: args.hostAccessNetwork },
@@ -115,8 +144,10 @@ export class DeanPostgres extends pulumi.ComponentResource {
       parent: this,
       // One server per data volume and a fixed name: the old one must stop first.
       deleteBeforeReplace: true,
-      additionalSecretOutputs: ["uploads"],
+      dependsOn: [secrets.writer],
+      replaceWith: [secrets.writer],
     });
+    this.pidsLimit = pidsLimit(`${name}-pids-limit`, this.container, settings.resources.pidsLimit, { parent: this });
 
     // Over the local socket (trusted inside the container), so it works whatever password the
     // retained data volume holds; the script arrives on stdin, never on a command line.
@@ -193,7 +224,7 @@ export class DeanPostgres extends pulumi.ComponentResource {
       grantRole: "pg_read_all_stats",
     }, viaServer);
 
-    this.ready = [this.container, this.role, this.database, this.extension, appGrant, publicRevoke, readAllStats];
+    this.ready = [this.container, this.pidsLimit, this.role, this.database, this.extension, appGrant, publicRevoke, readAllStats];
     this.registerOutputs({ containerName: this.container.name, database: this.database.name, role: this.role.name });
   }
 }

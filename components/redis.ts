@@ -2,8 +2,10 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisSettings } from "./config";
+import { containerFiles, filesMount, SERVICE_FILES_DIR } from "./container-files";
 import { type ContainerContext, dockerName, serviceContainerDefaults } from "./container-defaults";
 import { dataVolume } from "./data-volume";
+import { pidsLimit } from "./pids-limit";
 import { renderRedisConf } from "./render/redis-conf";
 import {
   aclAddPassword,
@@ -19,11 +21,16 @@ import { LABEL_REDIS_ROTATION, stopReplicasWithout } from "./stale-replicas";
 /** Name the orchestrator uses for Redis on the backend network. */
 export const REDIS_ALIAS = "redis";
 export const REDIS_PORT = 6379;
-export const REDIS_CONF_PATH = "/usr/local/etc/redis/redis.conf";
-/** redis-cli as the admin user, for operators too: `docker exec <redis> dean-redis-cli info`. */
-export const REDIS_CLI_PATH = "/usr/local/bin/dean-redis-cli";
-const REDIS_ACL_APPLIER_PATH = "/usr/local/bin/dean-redis-acl";
-const REDIS_START_PATH = "/usr/local/bin/dean-redis-start";
+/** The files volume (container-files.ts) holds redis.conf beside the scripts. */
+const REDIS_CONF = "redis.conf";
+const REDIS_CLI = "dean-redis-cli";
+const REDIS_ACL_APPLIER = "dean-redis-acl";
+const REDIS_START = "dean-redis-start";
+export const REDIS_CONF_PATH = `${SERVICE_FILES_DIR}/${REDIS_CONF}`;
+/** redis-cli as the admin user, for operators too: `docker exec <redis> dean-redis-cli info` (it is on the PATH). */
+export const REDIS_CLI_PATH = `${SERVICE_FILES_DIR}/${REDIS_CLI}`;
+const REDIS_ACL_APPLIER_PATH = `${SERVICE_FILES_DIR}/${REDIS_ACL_APPLIER}`;
+const REDIS_START_PATH = `${SERVICE_FILES_DIR}/${REDIS_START}`;
 /** On the data volume: ACL users and the admin password outlive a replaced container. */
 const REDIS_CREDENTIALS: RedisCredentialPaths = { stateDir: "/data/acl", port: REDIS_PORT, cliPath: REDIS_CLI_PATH };
 
@@ -46,11 +53,14 @@ const applyAcl = (containerName: pulumi.Input<string>) => pulumi.interpolate`doc
  * Redis with a rendered redis.conf; reachable only on the internal backend network. Its
  * password is not part of the container: a step adds it to the ACL beside the previous one
  * (see render/redis-credentials.ts), and `retireOldRedisPasswords` removes the previous one
- * once the replicas use the new. Rotating it therefore never restarts Redis.
+ * once the replicas use the new. Rotating it therefore never restarts Redis. Its root
+ * filesystem is read-only: Redis writes only its data volume (data, append-only file, ACL).
  */
 export class DeanRedis extends pulumi.ComponentResource {
   public readonly volume: docker.Volume;
   public readonly container: docker.Container;
+  /** Sets the container's PIDs limit. */
+  public readonly pidsLimit: command.local.Command;
   /** Adds the current password to the application user (keeping the previous one). */
   public readonly passwordAdded: command.local.Command;
   /** What a client of Redis must wait for. */
@@ -63,6 +73,19 @@ export class DeanRedis extends pulumi.ComponentResource {
     // Append-only data (sessions, auth keys) and the ACL file survive a replaced container.
     this.volume = dataVolume(`${name}-data`, context, "redis", "redis-data", { parent: this });
 
+    const files = containerFiles(`${name}-files`, {
+      context,
+      service: "redis",
+      volumePart: "redis-files",
+      image: args.image,
+      files: [
+        { name: REDIS_CONF, content: renderRedisConf(settings, aclFileIn(REDIS_CREDENTIALS.stateDir)) },
+        { name: REDIS_START, content: renderRedisStartScript(REDIS_CREDENTIALS), executable: true },
+        { name: REDIS_CLI, content: renderRedisCliWrapper(REDIS_CREDENTIALS), executable: true },
+        { name: REDIS_ACL_APPLIER, content: renderRedisAclApplier(REDIS_CREDENTIALS), executable: true },
+      ],
+    }, { parent: this });
+
     this.container = new docker.Container(`${name}-server`, {
       ...serviceContainerDefaults(context, "redis", settings.resources),
       name: dockerName(context, "redis"),
@@ -70,13 +93,10 @@ export class DeanRedis extends pulumi.ComponentResource {
       // The start script prepares the ACL file as root, then hands over to the image's
       // entrypoint, which gives /data to the redis user and drops to it.
       command: [REDIS_START_PATH, "docker-entrypoint.sh", "redis-server", REDIS_CONF_PATH],
-      uploads: [
-        { file: REDIS_CONF_PATH, content: renderRedisConf(settings, aclFileIn(REDIS_CREDENTIALS.stateDir)) },
-        { file: REDIS_START_PATH, content: renderRedisStartScript(REDIS_CREDENTIALS), executable: true },
-        { file: REDIS_CLI_PATH, content: renderRedisCliWrapper(REDIS_CREDENTIALS), executable: true },
-        { file: REDIS_ACL_APPLIER_PATH, content: renderRedisAclApplier(REDIS_CREDENTIALS), executable: true },
+      volumes: [
+        { volumeName: this.volume.name, containerPath: "/data" },
+        filesMount(files, SERVICE_FILES_DIR),
       ],
-      volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
       networksAdvanced: [{ name: args.backendNetwork, aliases: [REDIS_ALIAS] }],
       healthcheck: {
         tests: ["CMD-SHELL", `${REDIS_CLI_PATH} ping | grep -q PONG`],
@@ -90,7 +110,8 @@ export class DeanRedis extends pulumi.ComponentResource {
       // Time to write the append-only file before the engine kills it.
       stopTimeout: 30,
       destroyGraceSeconds: 30,
-    }, { parent: this, deleteBeforeReplace: true });
+    }, { parent: this, deleteBeforeReplace: true, dependsOn: [files.writer], replaceWith: [files.writer] });
+    this.pidsLimit = pidsLimit(`${name}-pids-limit`, this.container, settings.resources.pidsLimit, { parent: this });
 
     // Also after a replaced container: the ACL file on the volume may predate this password.
     this.passwordAdded = new command.local.Command(`${name}-password-added`, {
@@ -100,7 +121,7 @@ export class DeanRedis extends pulumi.ComponentResource {
       logging: "stderr",
     }, { parent: this, dependsOn: [this.container], additionalSecretOutputs: ["stdin"] });
 
-    this.ready = [this.container, this.passwordAdded];
+    this.ready = [this.container, this.pidsLimit, this.passwordAdded];
     this.registerOutputs({ containerName: this.container.name });
   }
 }
@@ -112,7 +133,7 @@ export interface RedisPasswordRetirementArgs {
   readonly password: pulumi.Input<string>;
   /** The counter the replicas using `password` are labelled with. */
   readonly rotation: number;
-  /** The replicas using `password`: they must be running before the old one goes. */
+  /** The replicas using `password` (and the steps that complete them): they must be running before the old one goes. */
   readonly replicas: pulumi.Resource[];
 }
 

@@ -131,7 +131,7 @@ export class DeanStack extends pulumi.ComponentResource {
 
     // Steps that stop the replicas of an old credential wait until nginx has been reloaded
     // without them: by then no new request reaches them.
-    const drained = [...orchestrator.replicas, nginx.reload];
+    const drained = [...orchestrator.ready, nginx.reload];
     // Once every replica runs with the current Redis password, the previous one goes.
     retireOldRedisPasswords(`${name}-redis-old-passwords-retired`, {
       context,

@@ -11,7 +11,9 @@ import { requiredLabels } from "./rules/labels";
 import { containerLimits } from "./rules/limits";
 import { logRotation } from "./rules/logging";
 import { publishedPorts } from "./rules/ports";
+import { pidsLimit } from "./rules/pids-limit";
 import { nginxRateLimit } from "./rules/rate-limit";
+import { readOnlyRootFilesystem } from "./rules/read-only-root";
 
 /**
  * Every rule of the pack, in the issue's order. Exported apart from index.ts because
@@ -32,4 +34,6 @@ export const policies: Policies = [
   productionBackups, // 10
   dataVolumeRetained, // 11
   containerHardening, // 12 (advisory)
+  readOnlyRootFilesystem, // 13 (CIS Docker Benchmark 5.13)
+  pidsLimit, // 14 (CIS Docker Benchmark 5.29)
 ];

@@ -37,6 +37,8 @@ export interface DeclaredResource {
   /** The `import` option: the ID of an existing resource to adopt ("" when not set). */
   readonly importId: string;
   readonly ignoreChanges: readonly string[];
+  /** URNs whose replacement replaces this resource too (the `replaceWith` option). */
+  readonly replaceWith: readonly string[];
 }
 
 /** The program threw; `registered` is what it had declared by then. */
@@ -91,6 +93,7 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
   getImportid(): string;
   getIgnorechangesList(): string[];
+  getReplaceWithList(): string[];
   getPropertydependenciesMap(): { forEach(callback: (entry: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): { toJavaScript(): Record<string, unknown> };
 }
@@ -136,6 +139,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
       additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
       importId: request.getImportid(),
       ignoreChanges: request.getIgnorechangesList(),
+      replaceWith: request.getReplaceWithList(),
     });
     return original.call(this, request, callback);
   };

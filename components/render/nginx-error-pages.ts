@@ -8,7 +8,7 @@ import { block, type NginxLine } from "./nginx-blocks";
  * answers), so clients parse nginx's errors like the API's.
  *
  * The `Server: nginx` response header stays: removing it needs the headers-more module
- * (`more_clear_headers`), which neither Debian's nginx 1.22 (the integration tier) nor the
+ * (`more_clear_headers`), which neither Debian's nginx (the test image) nor the
  * stock nginx image has. The bodies never name nginx.
  *
  * Named locations (`@...`) rather than internal URIs: no request can reach them directly, and

@@ -151,6 +151,11 @@ export function commandEnv(props: Props): EnvEntry[] {
   });
 }
 
+/** One-off containers (`rm`, `attach`, or not required to keep running) are jobs, not services. */
+export function isLongRunning(props: Props): boolean {
+  return props.rm !== true && props.attach !== true && props.mustRun !== false;
+}
+
 /** Containers of one `dean.service`. */
 export function containersOf<T extends Pick<ResourceView, "type" | "props">>(resources: readonly T[], service: string): T[] {
   return resources.filter((resource) => resource.type === CONTAINER && serviceOf(resource.props) === service);

@@ -11,12 +11,16 @@ const settings = {
   },
 } as const satisfies Settings;
 
-/** Named volumes and host paths a container mounts. */
-function mountsOf(props: Readonly<Record<string, unknown>>): { volumes: string[]; hostPaths: string[] } {
+/**
+ * Named volumes and host paths a container mounts writable: what it mounts read-only (its
+ * configuration, scripts, a secret) cannot hold data it writes.
+ */
+function writableMountsOf(props: Readonly<Record<string, unknown>>): { volumes: string[]; hostPaths: string[] } {
   const volumes: string[] = [];
   const hostPaths: string[] = [];
   for (const entry of asList(props.volumes)) {
     const volume = asRecord(entry);
+    if (volume?.readOnly === true) continue;
     const name = asString(volume?.volumeName);
     const host = asString(volume?.hostPath);
     if (name) volumes.push(name);
@@ -24,6 +28,7 @@ function mountsOf(props: Readonly<Record<string, unknown>>): { volumes: string[]
   }
   for (const entry of asList(props.mounts)) {
     const mount = asRecord(entry);
+    if (mount?.readOnly === true) continue;
     const source = asString(mount?.source);
     if (source && asString(mount?.type) === "volume") volumes.push(source);
     if (source && asString(mount?.type) === "bind") hostPaths.push(source);
@@ -38,7 +43,7 @@ function mountsOf(props: Readonly<Record<string, unknown>>): { volumes: string[]
  */
 export const dataVolumeRetained: StackValidationPolicy = {
   name: "data-volume-retained",
-  description: "The volumes holding Postgres data (and backups) are retained on delete, and protected in production.",
+  description: "The volumes holding Postgres data (and backups), those its containers mount writable, are retained on delete, and protected in production.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: configSchema(settings),
@@ -54,9 +59,9 @@ export const dataVolumeRetained: StackValidationPolicy = {
     const reported = new Set<string>();
     for (const service of dataServices) {
       for (const container of containersOf(args.resources, service)) {
-        const mounts = mountsOf(container.props);
+        const mounts = writableMountsOf(container.props);
         if (service === "postgres" && mounts.volumes.length === 0 && mounts.hostPaths.length === 0) {
-          reportViolation(`${describe(container)} mounts no volume: its data lives in the container's writable layer and goes with the container. Fix: mount a retained volume at its data directory.`, container.urn);
+          reportViolation(`${describe(container)} mounts no writable volume: its data has nowhere to live but the container's own layer, which goes with the container. Fix: mount a retained volume at its data directory.`, container.urn);
         }
         // A volume this stack does not declare is not Pulumi's to delete.
         for (const volume of mounts.volumes.flatMap((name) => volumes.get(name) ?? [])) {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { asList, asRecord, asString, CONTAINER, describe } from "../lib/resources";
+import { asList, asRecord, asString, CONTAINER, describe, isLongRunning } from "../lib/resources";
 import { configSchema, readSettings, type Settings } from "../lib/settings";
 
 const settings = {
@@ -10,11 +10,6 @@ const settings = {
     description: "Restart policies that bring a long-running container back.",
   },
 } as const satisfies Settings;
-
-/** One-off containers (`rm`, `attach`, or not required to keep running) are jobs, not services. */
-function isLongRunning(props: Readonly<Record<string, unknown>>): boolean {
-  return props.rm !== true && props.attach !== true && props.mustRun !== false;
-}
 
 /** Docker reports health only when a check exists, and restarts only with a policy (the default is `no`). */
 export const healthAndRestart: ResourceValidationPolicy = {

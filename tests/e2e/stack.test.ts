@@ -37,6 +37,8 @@ const IMAGES = [...Object.values(SETTINGS.images), UPGRADE_IMAGE];
 /** How long the first deploy's containers may take to turn healthy: a bound against a hang, not a target. */
 const HEALTHY_WITHIN_MS = 180_000;
 
+type ServiceName = "postgres" | "redis" | "backup" | "orchestrator" | "nginx";
+const SERVICES: readonly ServiceName[] = ["postgres", "redis", "backup", "orchestrator", "nginx"];
 const MIGRATION = "dean-orchestrator-migration";
 const PRE_UPGRADE = "dean-backup-pre-upgrade";
 const LOGOUT = "dean-orchestrator-logout-on-jwt-rotation";
@@ -80,6 +82,25 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
   const replicas = () => serviceContainers(INSTANCE, "orchestrator");
 
   /**
+   * Issue 13 (CIS Docker Benchmark 5.13, 5.29): every container of `services` runs with a
+   * read-only root filesystem and, once the update that created it is done, the PIDs limit of
+   * its dean:<service>.resources.pidsLimit, in its HostConfig and in the kernel's cgroup.
+   */
+  const expectReadOnlyAndPidsLimited = async (services: readonly ServiceName[]): Promise<void> => {
+    for (const service of services) {
+      const containers = await serviceContainers(INSTANCE, service);
+      expect(containers.length).toBeGreaterThan(0);
+      for (const container of containers) {
+        const { HostConfig: host } = await docker().getContainer(container.id).inspect();
+        const limit = SETTINGS[service].resources.pidsLimit;
+        expect([container.name, host.ReadonlyRootfs, host.PidsLimit]).toEqual([container.name, true, limit]);
+        const cgroup = await execOk(container.id, ["sh", "-c", "cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max"]);
+        expect([container.name, cgroup.trim()]).toEqual([container.name, String(limit)]);
+      }
+    }
+  };
+
+  /**
    * Replica short IDs answering /health through nginx, from up to `attempts` requests, paced
    * under /health's own rate limit (10 r/s per client).
    */
@@ -115,7 +136,7 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
   }, 120_000);
 
   test("1. every container turns healthy and GET /health through nginx on 127.0.0.1 says healthy", async () => {
-    const services = ["postgres", "redis", "backup", "orchestrator", "nginx"];
+    const services = SERVICES;
     await waitFor("every service container to be healthy", async () => {
       const all = (await Promise.all(services.map((service) => serviceContainers(INSTANCE, service)))).flat();
       const healths = await Promise.all(all.map(async (container) => (await docker().getContainer(container.id).inspect()).State.Health?.Status));
@@ -133,6 +154,18 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
     // The orchestrator's diagnostic headers stay inside.
     expect(header(response, "x-replica")).toBeUndefined();
     expect(header(response, "x-dean-version")).toBeUndefined();
+  });
+
+  test("1b. every service container runs with a read-only root filesystem and its configured PIDs limit (CIS 5.13, 5.29)", async () => {
+    await expectReadOnlyAndPidsLimited(SERVICES);
+    // What operators and the program run from the files volume is on the PATH and cannot be changed in place.
+    const containers = stack.outputs.containers as { redis: string; backup: string };
+    expect((await execOk(containers.redis, ["dean-redis-cli", "ping"])).trim()).toBe("PONG");
+    expect(await execOk(containers.backup, ["dean-backup", "list"])).toMatch(/\.dump\t/);
+    for (const container of [containers.redis, containers.backup]) {
+      await expect(execOk(container, ["touch", "/usr/local/sbin/changed"])).rejects.toThrow(/Read-only file system/);
+      await expect(execOk(container, ["touch", "/etc/changed"])).rejects.toThrow(/Read-only file system/);
+    }
   });
 
   test("2. the API refuses a missing or wrongly signed JWT and accepts one signed with the stack's key", async () => {
@@ -215,6 +248,8 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
     const running = await replicas();
     expect(running).toHaveLength(3);
     expect([...(await replicasAnswering(3))].sort()).toEqual(running.map((replica) => replica.shortId).sort());
+    // The new replicas got their PIDs limit too.
+    await expectReadOnlyAndPidsLimited(["orchestrator"]);
 
     const stopped = running[1];
     await docker().getContainer(stopped.id).stop({ t: 30 });
@@ -374,6 +409,8 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
       expect(after).toHaveLength(3);
       expect(after.every((replica) => replica.imageId === upgradeImageId)).toBe(true);
       expect(after.some((replica) => before.some((old) => old.id === replica.id))).toBe(false);
+      // Replaced replicas get the limit again (the command's trigger is the container's ID).
+      await expectReadOnlyAndPidsLimited(["orchestrator"]);
       for (let request = 0; request < 10; request++) {
         if (request > 0) await sleep(HEALTH_PACE_MS);
         const response = await api.get("/health");

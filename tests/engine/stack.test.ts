@@ -132,9 +132,9 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
     await workspace.up(["--expect-no-changes"]);
   });
 
-  test("4. scaling 1 -> 2 plans one new replica and nothing else; the API keeps answering", async () => {
+  test("4. scaling 1 -> 2 plans one new replica (and the command that sets its PIDs limit) and nothing else; the API keeps answering", async () => {
     await workspace.setConfig("dean:orchestrator.replicas", "2");
-    expect(await plannedChanges(workspace)).toEqual(["create dean-engine-orchestrator-2"]);
+    expect(await plannedChanges(workspace)).toEqual(["create dean-engine-orchestrator-2", "create dean-orchestrator-replica-2-pids-limit"]);
     await workspace.up();
     expect(await healthyThroughNginx()).toMatchObject({ status: "healthy" });
     expect(await workspace.outputs()).toMatchObject({ replicas: 2 });
@@ -150,6 +150,9 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
       "replace dean-engine-orchestrator-2",
       "replace dean-images-orchestrator",
       "replace dean-orchestrator-migration",
+      // Triggered by the replica's ID: the new replica gets its PIDs limit.
+      "replace dean-orchestrator-replica-1-pids-limit",
+      "replace dean-orchestrator-replica-2-pids-limit",
     ]);
     const { stdout } = await workspace.up();
     // Create-first, as the engine ran it: each replacement replica is created (and healthy:
@@ -215,16 +218,19 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
     expect(planned.filter((step) => /-data$/.test(step))).toEqual([]);
     // Commands whose text names a container re-run in place (the logout's update is a no-op:
     // nobody is logged out by a rename); those triggered by a container's ID run again for the
-    // new one (the Postgres bootstrap, the Redis password steps, the nginx reload); nginx's
-    // config volume carries the instance name, so a release is written into the new one.
+    // new one (the Postgres bootstrap, the Redis password steps, the nginx reload, every PIDs
+    // limit); nginx's config volume and the files volumes carry the instance name, so a release
+    // and the files are written into the new ones (the files writers' text names the volume).
     expect(planned).toEqual([
       `create ${RENAMED}-orchestrator-1`, `create ${RENAMED}-orchestrator-2`,
-      "replace dean-backup-job",
-      "replace dean-network-backend", "replace dean-network-frontend", "replace dean-network-host-access",
-      "replace dean-nginx-config", "replace dean-nginx-reload", "replace dean-nginx-server",
-      "replace dean-postgres-bootstrap", "replace dean-postgres-server",
-      "replace dean-redis-old-passwords-retired", "replace dean-redis-password-added", "replace dean-redis-server",
-      "update dean-backup-pre-upgrade", "update dean-nginx-config-release", "update dean-orchestrator-logout-on-jwt-rotation", "update dean-orchestrator-migration",
+      "replace dean-backup-files", "replace dean-backup-job", "replace dean-backup-pids-limit", "replace dean-network-backend",
+      "replace dean-network-frontend", "replace dean-network-host-access", "replace dean-nginx-config", "replace dean-nginx-pids-limit",
+      "replace dean-nginx-reload", "replace dean-nginx-server", "replace dean-orchestrator-replica-1-pids-limit", "replace dean-orchestrator-replica-2-pids-limit",
+      "replace dean-postgres-bootstrap", "replace dean-postgres-pids-limit", "replace dean-postgres-secrets", "replace dean-postgres-server",
+      "replace dean-redis-files", "replace dean-redis-old-passwords-retired", "replace dean-redis-password-added", "replace dean-redis-pids-limit",
+      "replace dean-redis-server", "update dean-backup-files-writer", "update dean-backup-pre-upgrade", "update dean-nginx-config-release",
+      "update dean-orchestrator-logout-on-jwt-rotation", "update dean-orchestrator-migration", "update dean-postgres-secrets-writer",
+      "update dean-redis-files-writer",
     ]);
     await workspace.up();
     expect(await healthyThroughNginx()).toMatchObject({ status: "healthy" });

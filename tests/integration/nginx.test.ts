@@ -157,7 +157,7 @@ describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findTe
       expect(reply.status).toBe(200);
       expect(JSON.parse(reply.body)).toEqual({ status: "healthy" });
       expect(reply.headers["strict-transport-security"]).toMatch(/max-age=\d+/);
-      // Without the headers-more module nginx 1.22 cannot drop its Server header; server_tokens off hides the version.
+      // Without the headers-more module nginx cannot drop its Server header; server_tokens off hides the version.
       expect(reply.headers.server).toBe("nginx");
       const seen = orchestrator.seen.slice(before);
       expect(seen).toHaveLength(1);

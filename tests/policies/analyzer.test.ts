@@ -86,6 +86,20 @@ describe("resource options", () => {
   test("retainOnDelete does not: without the label the option alone is invisible, so the volume is refused", async () => {
     expect(await retention({ protect: true, retainOnDelete: true, label: false })).toEqual([expect.stringContaining("not marked retained on delete")]);
   });
+
+  test("a volume a data service mounts read-only holds none of its data (its files, a secret): it need not be retained", async () => {
+    const data = { volumeName: "pgdata", containerPath: "/var/lib/postgresql/data" };
+    const stack = (mounts: object[]) => [
+      container("db", "postgres", { volumes: mounts }),
+      declared("docker:index/volume:Volume", "pgdata", { name: "pgdata", labels: labels("postgres", "prod", { "dean.retain-on-delete": "true" }) }, { protect: true, retainOnDelete: true }),
+      declared("docker:index/volume:Volume", "secrets", { name: "secrets", labels: labels("postgres") }),
+    ];
+    const verdict = async (mounts: object[]) => ofPolicy(await check(pack, stack(mounts)), "data-volume-retained").map((d) => d.message);
+    expect(await verdict([data, { volumeName: "secrets", containerPath: "/run/secrets", readOnly: true }])).toEqual([]);
+    expect(await verdict([data, { volumeName: "secrets", containerPath: "/run/secrets" }])).toEqual([expect.stringMatching(/^secrets \(postgres\) holds postgres data of db: it is not marked retained on delete/)]);
+    // A Postgres mounting only read-only volumes has nowhere to keep its data.
+    expect(await verdict([{ ...data, readOnly: true }])).toEqual([expect.stringContaining("db (postgres) mounts no writable volume")]);
+  });
 });
 
 describe("policy config", () => {

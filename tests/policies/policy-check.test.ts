@@ -47,7 +47,7 @@ describe("npm run policy, end to end", () => {
   test("evaluates prod, runs the pack on every resource and prints JSON; the exit code follows mandatory violations", () => {
     const report = JSON.parse(result.out) as { resources: number; policyPack: { policies: string[] }; violations: { level: string }[]; summary: { mandatory: number } };
     expect(report.resources).toBeGreaterThan(30);
-    expect(report.policyPack.policies).toHaveLength(14);
+    expect(report.policyPack.policies).toHaveLength(16);
     expect(report.summary.mandatory).toBe(report.violations.filter((v) => v.level === "mandatory").length);
     expect(result.code).toBe(report.summary.mandatory > 0 ? 1 : 0);
   });

@@ -3,7 +3,7 @@ import type { PolicyRun } from "../../tools/policy-engine";
 import type { PolicyPackHost } from "../../tools/policy-pack-host";
 import { runStack } from "../unit/program/harness";
 import {
-  BUDGET_LABELS, COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, service, setEnv, setLabel, setLiteralEnvs, setProp, VOLUME,
+  BUDGET_LABELS, COMMAND, CONTAINER, editNginxConf, mutate, named, ofType, REMOTE_IMAGE, type Select, service, setEnv, setLabel, setLiteralEnvs, setProp, VOLUME,
   withoutBackups, withoutLimits, withUncheckedNginxConf, withoutRateLimit, withPools, withReplicas,
 } from "./support/mutations";
 import { added, check, mandatory, ofPolicy, startTestPack, where } from "./support/pack";
@@ -37,10 +37,15 @@ afterAll(async () => {
 // The engine's marker for a value it cannot know before the update (KeepUnknowns).
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** The commands that set a container's PIDs limit (components/pids-limit.ts). */
+const pidsLimitCommand: Select = (resource) => resource.type === COMMAND && String(resource.inputs.create).startsWith("docker update --pids-limit");
+
 /**
  * What the engine cannot know at a stack's first preview: the generated passwords, every
  * input the program sent as a secret built from them (a container's `envs`, which the Docker
- * provider checks as one set, a command's `environment`), and the IDs of images not pulled yet.
+ * provider checks as one set, a command's `environment`), the IDs of images not pulled yet
+ * and what is built from them (the files writers' command lines), and the names and IDs of
+ * containers not created yet (what the PIDs limit commands target and are triggered by).
  */
 function firstPreview(resources: readonly DeclaredResource[]): DeclaredResource[] {
   const generators = mutate(resources, ofType("random:index/randomPassword:RandomPassword"), (d) => {
@@ -49,7 +54,12 @@ function firstPreview(resources: readonly DeclaredResource[]): DeclaredResource[
   const secrets = mutate(generators, (resource) => resource.secretInputPaths.includes("envs") || resource.secretInputPaths.includes("environment"), (d) => {
     for (const key of ["envs", "environment"]) if (d.secretInputPaths.includes(key)) setProp(d, key, UNKNOWN);
   });
-  return mutate(secrets, ofType(CONTAINER), (d) => setProp(d, "image", UNKNOWN));
+  const writers = mutate(secrets, (resource) => resource.type === COMMAND && resource.name.endsWith("-writer"), (d) => setProp(d, "create", UNKNOWN));
+  const limits = mutate(writers, pidsLimitCommand, (d) => {
+    setProp(d, "environment", { DEAN_CONTAINER: UNKNOWN });
+    setProp(d, "triggers", [UNKNOWN]);
+  });
+  return mutate(limits, ofType(CONTAINER), (d) => setProp(d, "image", UNKNOWN));
 }
 
 describe("the shipped stacks", () => {
@@ -63,7 +73,7 @@ describe("the shipped stacks", () => {
 
   test("every declared resource is analyzed, and the runbook's prod budget is computed from them", async () => {
     expect(baseline.analyzed).toBe(prod.length);
-    expect(baseline.policies).toHaveLength(14);
+    expect(baseline.policies).toHaveLength(16);
     // 28 admin connections is one more than prod's headroom: the rule sees the real numbers.
     const tight = await check(pack, prod, { config: { "connection-budget": { properties: { adminReserve: 28 } } } });
     expect(ofPolicy(tight, "connection-budget").map((d) => d.message)).toEqual([expect.stringContaining(
@@ -279,9 +289,52 @@ const ruleCases: Case[] = [
   },
 ];
 
+/** Issue 13 (CIS Docker Benchmark 5.13 and 5.29): a writable root filesystem, a missing or void PIDs limit. */
+const cisCases: Case[] = [
+  {
+    policy: "read-only-root-filesystem", change: "a service container with a writable root filesystem",
+    mutation: (r) => mutate(r, service("postgres"), (d) => setProp(d, "readOnly", false)),
+    caught: ["read-only-root-filesystem @ dean-postgres-server"], message: /^dean-postgres-server \(postgres\): its root filesystem is writable \(`readOnly` is not true\)/,
+  },
+  {
+    policy: "read-only-root-filesystem", change: "a replica without readOnly at all",
+    mutation: (r) => replace(r, "dean-orchestrator-2", (d) => setProp(d, "readOnly", undefined)),
+    caught: ["read-only-root-filesystem @ dean-orchestrator-2"], message: /its root filesystem is writable/,
+  },
+  {
+    policy: "pids-limit", change: "a container whose PIDs limit no command sets",
+    mutation: (r) => r.filter((resource) => resource.name !== "dean-redis-pids-limit"),
+    caught: ["pids-limit @ dean-redis-server"], message: /^dean-redis-server \(redis\): no command sets its PIDs limit .*Fix: set dean:redis\.resources\.pidsLimit/,
+  },
+  {
+    policy: "pids-limit", change: "--pids-limit 0 (no limit)",
+    mutation: (r) => replace(r, "dean-nginx-pids-limit", (d) => setProp(d, "create", 'docker update --pids-limit 0 "$DEAN_CONTAINER"')),
+    caught: ["pids-limit @ dean-nginx-server"], message: /dean-nginx-pids-limit: --pids-limit 0 means no limit at all/,
+  },
+  {
+    policy: "pids-limit", change: "--pids-limit -1 (unlimited)",
+    mutation: (r) => replace(r, "dean-orchestrator-replica-3-pids-limit", (d) => setProp(d, "create", 'docker update --pids-limit=-1 "$DEAN_CONTAINER"')),
+    caught: ["pids-limit @ dean-orchestrator-3"], message: /--pids-limit -1 means no limit at all/,
+  },
+  {
+    policy: "pids-limit", change: "a limit set once, not again for a replaced container (no trigger on it)",
+    mutation: (r) => replace(r, "dean-backup-pids-limit", (d) => {
+      setProp(d, "triggers", ["once"]);
+      d.propertyDependencies = { ...d.propertyDependencies, triggers: [] };
+    }),
+    caught: ["pids-limit @ dean-backup-job"], message: /no command sets its PIDs limit \(`docker update --pids-limit N` triggered by the container, so a replacement gets it again\)/,
+  },
+  {
+    policy: "data-volume-retained", change: "the Postgres secrets volume mounted writable (so it could hold data)",
+    mutation: (r) => mutate(r, service("postgres"), (d) => setProp(d, "volumes", (d.inputs.volumes as { readOnly?: boolean }[]).map(({ readOnly: _readOnly, ...volume }) => volume))),
+    caught: ["data-volume-retained @ dean-postgres-secrets"], message: /dean-postgres-secrets \(postgres\) holds postgres data of dean-postgres-server: it is not marked retained on delete/,
+  },
+];
+
 describe.each([
   ["the issue's mutation cases", issueCases],
   ["each rule's failing case", ruleCases],
+  ["issue 13: CIS Docker Benchmark 5.13 and 5.29", cisCases],
 ])("%s", (_title, cases) => {
   test.each(cases)("$policy catches $change", async ({ policy, mutation, caught, message }) => {
     expect(ofPolicy(baseline, policy)).toEqual([]);
@@ -326,6 +379,34 @@ describe("rules that depend on the stack", () => {
     expect(where(ofPolicy(await check(pack, literal), "credentials-generated"))).toEqual(["credentials-generated @ dean-redis-server"]);
   });
 
+  test("at the first preview, with the containers' names and IDs unknown, the PIDs limits are read from the commands' text and the dependency graph", async () => {
+    const preview = firstPreview(prod);
+    expect(ofPolicy(await check(pack, preview), "pids-limit")).toEqual([]);
+    // A void limit and a missing command are refused before anything exists.
+    const unlimited = mutate(preview, named("dean-postgres-pids-limit"), (d) => setProp(d, "create", 'docker update --pids-limit 0 "$DEAN_CONTAINER"'));
+    expect(ofPolicy(await check(pack, unlimited), "pids-limit").map((d) => d.message)).toEqual([expect.stringContaining("--pids-limit 0 means no limit at all")]);
+    const missing = preview.filter((resource) => resource.name !== "dean-orchestrator-replica-2-pids-limit");
+    expect(where(ofPolicy(await check(pack, missing), "pids-limit"))).toEqual(["pids-limit @ dean-orchestrator-2"]);
+    // A command whose text is unknown cannot be checked: refused, not passed.
+    const computed = mutate(preview, named("dean-redis-pids-limit"), (d) => setProp(d, "create", UNKNOWN));
+    expect(ofPolicy(await check(pack, computed), "pids-limit").map((d) => d.message)).toEqual([
+      expect.stringContaining("dean-redis-pids-limit runs a command whose text is not known before the update, so its limit cannot be checked"),
+    ]);
+  });
+
+  test("a PIDs limit above the configured maximum is refused", async () => {
+    const run = await check(pack, prod, { config: { "pids-limit": { properties: { maxPidsLimit: 600 } } } });
+    expect(where(ofPolicy(run, "pids-limit"))).toEqual(["pids-limit @ dean-orchestrator-1", "pids-limit @ dean-orchestrator-2", "pids-limit @ dean-orchestrator-3"]);
+    expect(ofPolicy(run, "pids-limit")[0].message).toContain("--pids-limit 1024 is above the maximum of 600");
+  });
+
+  test("a readOnly that is not known before the update is refused, not passed", async () => {
+    const computed = mutate(prod, service("nginx"), (d) => setProp(d, "readOnly", UNKNOWN));
+    expect(ofPolicy(await check(pack, computed), "read-only-root-filesystem").map((d) => d.message)).toEqual([
+      expect.stringContaining("whether its root filesystem is read-only is not known before the update"),
+    ]);
+  });
+
   test("at the preview of a rotation, an environment still showing the secret being replaced is not taken for a literal", async () => {
     // The engine's view: the rotated generator's result is unknown, the replicas' envs (built
     // from it) still hold the old password, which no generator holds any more.
@@ -367,19 +448,20 @@ describe("rules that depend on the stack", () => {
 
   test("container-hardening is advisory: a hardened container has no finding, the others do not fail the run", async () => {
     expect(ofPolicy(baseline, "container-hardening").every((d) => d.level === "advisory")).toBe(true);
-    expect(where(ofPolicy(baseline, "container-hardening"))).toContain("container-hardening @ dean-orchestrator-1");
-    const hardened = mutate(prod, named("dean-orchestrator-1"), (d) => {
-      setProp(d, "readOnly", true);
-      setProp(d, "ulimits", [{ name: "nproc", soft: 512, hard: 512 }]);
-    });
-    expect(where(ofPolicy(await check(pack, hardened), "container-hardening"))).not.toContain("container-hardening @ dean-orchestrator-1");
-    // The migration's `docker run` carries the replicas' limits; one without them is advised.
+    // The replicas drop every capability; Redis does not (yet).
+    expect(where(ofPolicy(baseline, "container-hardening"))).not.toContain("container-hardening @ dean-orchestrator-1");
+    expect(where(ofPolicy(baseline, "container-hardening"))).toContain("container-hardening @ dean-redis-server");
+    const hardened = mutate(prod, service("redis"), (d) => setProp(d, "capabilities", { drops: ["ALL"], adds: ["CHOWN", "SETUID", "SETGID"] }));
+    expect(where(ofPolicy(await check(pack, hardened), "container-hardening"))).not.toContain("container-hardening @ dean-redis-server");
+    // The migration's and the files writers' `docker run`s carry limits, a read-only root and
+    // the hardening; one without them is advised.
+    const oneOff = (d: { urn: string }) => /::dean-(orchestrator-migration|redis-files-writer|postgres-secrets-writer|backup-files-writer)$/.test(d.urn);
+    expect(ofPolicy(baseline, "container-hardening").filter(oneOff)).toEqual([]);
     const migration = (d: { urn: string }) => d.urn.endsWith("::dean-orchestrator-migration");
-    expect(ofPolicy(baseline, "container-hardening").filter(migration)).toEqual([]);
     const unlimited = mutate(prod, named("dean-orchestrator-migration"), (d) => {
       setProp(d, "create", "docker run --rm --network dean-backend -e DATABASE_URL sha256:abc python -m alembic upgrade head");
     });
-    expect(ofPolicy(await check(pack, unlimited), "container-hardening").find(migration)?.message).toMatch(/without --memory, --cpus/);
+    expect(ofPolicy(await check(pack, unlimited), "container-hardening").find(migration)?.message).toMatch(/without --memory, --cpus, --pids-limit, --read-only/);
   });
 
   test("every rule names types the program really declares", () => {

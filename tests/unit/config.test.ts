@@ -25,7 +25,8 @@ describe("shipped stack configs", () => {
     const prod = parseStackConfig(shipped("prod"));
     expect(prod.environment).toBe("prod");
     expect(prod.orchestrator).toMatchObject({ replicas: 3, workers: 8, maxWorkers: 16, enableCache: true, cacheTtlSeconds: 300, dbPoolTimeoutSeconds: 30 });
-    expect(prod.orchestrator.resources).toEqual({ cpus: 4, memoryMiB: 8192, reservedCpus: 2, reservedMemoryMiB: 4096 });
+    expect(prod.orchestrator.resources).toEqual({ cpus: 4, memoryMiB: 8192, reservedCpus: 2, reservedMemoryMiB: 4096, pidsLimit: 1024 });
+    expect([prod.postgres, prod.redis, prod.nginx, prod.backup].map((service) => service.resources.pidsLimit)).toEqual([512, 128, 512, 128]);
     expect(prod.postgres.maxConnections).toBe(200);
     expect(prod.redis).toMatchObject({ evictionPolicy: "allkeys-lru", keyspaceEvents: "Ex" });
     expect(prod.nginx).toMatchObject({ httpPort: 80, httpsPort: 443, rateLimit: { ratePerSecond: 1, burst: 5, nodelay: true } });
@@ -45,6 +46,8 @@ describe("shipped stack configs", () => {
     expect(defaults.orchestrator.migrationCommand).toEqual(["python", "-m", "alembic", "upgrade", "head"]);
     expect(defaults.postgres.database).toBe("dean_production");
     expect(defaults.orchestrator.port).toBe(8082);
+    expect(Object.fromEntries((["orchestrator", "postgres", "redis", "nginx", "backup"] as const).map((service) => [service, defaults[service].resources.pidsLimit])))
+      .toEqual({ orchestrator: 1024, postgres: 512, redis: 128, nginx: 512, backup: 128 });
   });
 });
 
@@ -79,6 +82,15 @@ const badConfigs: [string, Record<string, unknown>, string][] = [
   ["reservation above limit (cpu)", { orchestrator: { resources: { cpus: 1, reservedCpus: 2 } } }, "dean:orchestrator.resources.reservedCpus must not exceed"],
   ["reservation above limit (memory)", { redis: { resources: { memoryMiB: 128, reservedMemoryMiB: 256 } } }, "dean:redis.resources.reservedMemoryMiB must not exceed"],
   ["cpu limit zero", { nginx: { resources: { cpus: 0 } } }, "dean:nginx.resources.cpus"],
+  ["PIDs limit zero", { redis: { resources: { pidsLimit: 0 } } }, "dean:redis.resources.pidsLimit must be a whole number between 16 and 32768 (got 0)"],
+  ["PIDs limit unlimited (-1)", { nginx: { resources: { pidsLimit: -1 } } }, "dean:nginx.resources.pidsLimit must be a whole number between 16 and 32768 (got -1)"],
+  ["PIDs limit above the bound", { backup: { resources: { pidsLimit: 100000 } } }, "dean:backup.resources.pidsLimit must be a whole number between 16 and 32768"],
+  ["PIDs limit fractional", { orchestrator: { resources: { pidsLimit: 512.5 } } }, "dean:orchestrator.resources.pidsLimit must be a whole number"],
+  ["PIDs limit as text", { postgres: { resources: { pidsLimit: "512" } } }, "dean:postgres.resources.pidsLimit must be a whole number"],
+  ["PIDs limit below Postgres' connections", { postgres: { maxConnections: 200, resources: { pidsLimit: 200 } } },
+    "dean:postgres.resources.pidsLimit must be at least 248: a process per connection (postgres.maxConnections 200) + 48 of Postgres' own (got 200)"],
+  ["PIDs limit below the uvicorn workers' threads", { orchestrator: { workers: 8, resources: { pidsLimit: 256 } } },
+    "dean:orchestrator.resources.pidsLimit must be at least 400: orchestrator.workers 8 x 48 threads + 16 (got 256)"],
   ["image tagged latest", { images: { orchestrator: "dean/orchestrator:latest" } }, "dean:images.orchestrator must be pinned to a version tag or digest; `latest` (in any case) is refused"],
   ["image without tag", { images: { postgres: "postgres" } }, "dean:images.postgres must be pinned"],
   ["image malformed", { images: { redis: "Redis:7 " } }, "dean:images.redis must be an image reference"],

@@ -22,6 +22,7 @@ export function declared(type: string, name: string, inputs: Record<string, unkn
     additionalSecretOutputs: [],
     importId: "",
     ignoreChanges: [],
+    replaceWith: [],
     ...options,
   };
 }

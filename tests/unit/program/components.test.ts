@@ -1,11 +1,41 @@
 import { type DeclaredResource, ProgramFailure } from "../../../tools/mock-program";
 import { COMMAND, envOf, labelsOf, NETWORK, runStack, type StackProgram, VOLUME } from "./harness";
 
-function uploadAt(container: DeclaredResource, file: string): { content: string; index: number; executable?: boolean } {
-  const uploads = (container.inputs.uploads ?? []) as { file: string; content: string; executable?: boolean }[];
-  const index = uploads.findIndex((upload) => upload.file === file);
-  if (index < 0) throw new Error(`${container.name} uploads no ${file}`);
-  return { ...uploads[index], index };
+/**
+ * What a container's files writer (components/container-files.ts) puts into the volume the
+ * container mounts at `dir`: the writer, and the text of each file by name.
+ */
+function filesOf(program: StackProgram, container: DeclaredResource, dir: string): { writer: DeclaredResource; files: Record<string, string> } {
+  const mounts = (container.inputs.volumes ?? []) as { volumeName?: string; containerPath: string; readOnly?: boolean }[];
+  const mount = mounts.find((volume) => volume.containerPath === dir);
+  if (!mount?.volumeName) throw new Error(`${container.name} mounts no volume at ${dir}`);
+  expect(mount.readOnly).toBe(true);
+  const writer = program.ofType(COMMAND).find((command) => String(command.inputs.create).includes(`source=${mount.volumeName},`));
+  if (!writer) throw new Error(`no command writes ${mount.volumeName}`);
+  // The container is replaced with its writer, which a change of the files replaces.
+  expect(container.replaceWith).toEqual([writer.urn]);
+  expect(container.dependencies).toContain(writer.urn);
+  const environment = (writer.inputs.environment ?? {}) as Record<string, string>;
+  const script = String(writer.inputs.create);
+  const files: Record<string, string> = {};
+  for (const [variable, content] of Object.entries(environment)) {
+    const name = new RegExp(`"\\$${variable}" \\| put '\\\\''([^']+)'`).exec(script)?.[1];
+    if (!name) throw new Error(`${writer.name} does not write ${variable}`);
+    files[name] = content;
+  }
+  return { writer, files };
+}
+
+/** The mode the writer gives a file (`put 'name' 0755 ...`). */
+function modeOf(writer: DeclaredResource, name: string): string | undefined {
+  return new RegExp(`put '\\\\''${name.replace(/\./g, "\\.")}'\\\\'' (0[0-7]{3})`).exec(String(writer.inputs.create))?.[1];
+}
+
+/** The command that sets a container's PIDs limit: triggered by the container, naming it in its environment. */
+function pidsLimitOf(program: StackProgram, container: DeclaredResource): DeclaredResource {
+  const found = program.ofType(COMMAND).filter((command) => command.propertyDependencies.triggers?.includes(container.urn) && String(command.inputs.create).startsWith("docker update"));
+  if (found.length !== 1) throw new Error(`expected one PIDs limit command for ${container.name}, found ${found.length}`);
+  return found[0];
 }
 
 function imageIdOf(program: StackProgram, service: string): unknown {
@@ -35,7 +65,48 @@ describe("every long-running container", () => {
       expect(labelsOf(container)).toMatchObject({ "dean.instance": "dean", "dean.service": service, "dean.managed-by": "pulumi" });
       expect(container.inputs.securityOpts).toEqual(["no-new-privileges:true"]);
       expect(container.inputs.privileged).toBeUndefined();
+      // Docker copies no upload into a read-only root filesystem: files come from volumes.
+      expect(container.inputs.readOnly).toBe(true);
+      expect(container.inputs.uploads ?? []).toEqual([]);
     }
+  });
+
+  it.each([
+    ["postgres", 512], ["redis", 128], ["nginx", 512], ["backup", 128], ["orchestrator", 1024],
+  ] as const)("%s gets its PIDs limit from dean:%s.resources.pidsLimit, set by docker update on every new container", (service, limit) => {
+    for (const container of prod.containers(service)) {
+      const command = pidsLimitOf(prod, container);
+      expect(command.inputs.create).toBe(`docker update --pids-limit ${limit} "$DEAN_CONTAINER"`);
+      expect(command.inputs.environment).toEqual({ DEAN_CONTAINER: container.state.name });
+      expect(command.inputs.triggers).toEqual([`${container.name}-id`]);
+      expect(command.dependencies).toContain(container.urn);
+    }
+  });
+
+  it("writes only where each service must, on tmpfs mounts that execute nothing", () => {
+    const tmpfs = (service: string) => prod.containers(service).map((container) => container.inputs.tmpfs);
+    expect(tmpfs("postgres")).toEqual([{
+      "/var/run/postgresql": "rw,noexec,nosuid,nodev,size=1m,mode=1777",
+      "/tmp": "rw,noexec,nosuid,nodev,size=16m,mode=1777",
+    }]);
+    expect(tmpfs("redis")).toEqual([undefined]);
+    expect(tmpfs("nginx")).toEqual([{
+      "/run": "rw,noexec,nosuid,nodev,size=1m,mode=755",
+      "/var/lib/nginx": "rw,noexec,nosuid,nodev,size=64m,mode=755",
+      "/var/cache/nginx": "rw,noexec,nosuid,nodev,size=64m,mode=755",
+    }]);
+    expect(tmpfs("backup")).toEqual([{ "/tmp": "rw,noexec,nosuid,nodev,size=16m,mode=1777" }]);
+    expect(new Set(tmpfs("orchestrator").map((entry) => JSON.stringify(entry)))).toEqual(new Set([JSON.stringify({ "/tmp": "rw,noexec,nosuid,nodev,size=64m,mode=1777" })]));
+  });
+
+  it("writes each container's files from a throwaway, read-only, capability-less container off every network", () => {
+    const writers = prod.ofType(COMMAND).filter((command) => command.name.endsWith("-writer"));
+    expect(writers.map((writer) => writer.name).sort()).toEqual(["dean-backup-files-writer", "dean-postgres-secrets-writer", "dean-redis-files-writer"]);
+    for (const writer of writers) {
+      expect(String(writer.inputs.create)).toMatch(/^docker run --rm -i --network none --read-only --cpus 0\.5 --memory 64m --pids-limit 32 --security-opt no-new-privileges:true --cap-drop ALL /);
+    }
+    // Rendered files and a copy of a secret, no data: deleted with the stack.
+    for (const name of ["dean-backup-files", "dean-postgres-secrets", "dean-redis-files"]) expect(prod.named(name)).toMatchObject({ retainOnDelete: false, protect: false });
   });
 
   it("only nginx publishes on a non-loopback address", () => {
@@ -78,17 +149,25 @@ describe("postgres", () => {
     expect(server.deleteBeforeReplace).toBe(true);
   });
 
-  it("hands the superuser password over in a secret file (the image's _FILE convention), never in the environment or the command line", () => {
+  it("hands the superuser password over in a secret file (the image's _FILE convention), never in the environment or a command line", () => {
     const server = prod.container("postgres");
     const password = String(prod.named("dean-secrets-postgres-superuser").state.result);
-    const file = uploadAt(server, "/run/secrets/dean-postgres-superuser-password");
-    expect(file.content).toBe(password);
-    expect(server.secretInputPaths).toContain(`uploads.${file.index}.content`);
-    expect(server.additionalSecretOutputs).toContain("uploads");
+    const { writer, files } = filesOf(prod, server, "/run/secrets");
+    expect(files).toEqual({});
+    // On the writer's stdin, secret; written readable by the postgres user only.
+    expect(writer.inputs.stdin).toBe(password);
+    expect(writer.secretInputPaths).toEqual(expect.arrayContaining(["stdin"]));
+    expect(writer.additionalSecretOutputs).toContain("stdin");
+    expect(String(writer.inputs.create)).toContain("put '\\''dean-postgres-superuser-password'\\'' 0400 '\\''postgres:postgres'\\''");
+    expect(String(writer.inputs.create)).toContain("--cap-drop ALL --cap-add CHOWN ");
+    // A new password replaces the writer, and with it the server, as a changed upload did.
+    expect(writer.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), password]);
+    expect(writer.secretInputPaths).toContain("triggers.1");
     expect(envOf(server)).toMatchObject({ POSTGRES_PASSWORD_FILE: "/run/secrets/dean-postgres-superuser-password" });
     expect(envOf(server).POSTGRES_PASSWORD).toBeUndefined();
-    expect(JSON.stringify(server.inputs.envs)).not.toContain(password);
-    expect(JSON.stringify(server.inputs.command)).not.toContain(password);
+    for (const resource of [server, writer]) {
+      expect(JSON.stringify([resource.inputs.envs, resource.inputs.command, resource.inputs.create, resource.inputs.environment, resource.inputs.labels])).not.toContain(password);
+    }
   });
 
   it("retains the data volume, and protects it in production only", () => {
@@ -96,7 +175,10 @@ describe("postgres", () => {
     const devVolume = dev.ofType(VOLUME).find((volume) => volume.inputs.name === "dean-dev-pgdata");
     expect(prodVolume).toMatchObject({ retainOnDelete: true, protect: true });
     expect(devVolume).toMatchObject({ retainOnDelete: true, protect: false });
-    expect(prod.container("postgres").inputs.volumes).toEqual([expect.objectContaining({ volumeName: "dean-pgdata", containerPath: "/var/lib/postgresql/data" })]);
+    expect(prod.container("postgres").inputs.volumes).toEqual([
+      expect.objectContaining({ volumeName: "dean-pgdata", containerPath: "/var/lib/postgresql/data" }),
+      { volumeName: "dean-postgres-secrets", containerPath: "/run/secrets", readOnly: true },
+    ]);
   });
 
   it("bootstraps over the container's socket with the superuser password on stdin, secret, before the provider connects", () => {
@@ -123,8 +205,8 @@ describe("postgres", () => {
   it("keeps every data volume's first name and labels: no config change replaces one", () => {
     // prod keeps its dumps in a host directory (dean:backup.hostPath), dev in a volume.
     for (const [program, expected] of [[prod, ["dean-postgres-data", "dean-redis-data"]], [dev, ["dean-backup-data", "dean-postgres-data", "dean-redis-data"]]] as const) {
-      // The nginx config volume holds rendered files only (see the nginx tests), no data.
-      const volumes = program.ofType(VOLUME).filter((volume) => volume.name !== "dean-nginx-config");
+      // The nginx config volume and the files volumes hold rendered files (and a copy of a secret), no data.
+      const volumes = program.ofType(VOLUME).filter((volume) => !["dean-nginx-config", "dean-redis-files", "dean-postgres-secrets", "dean-backup-files"].includes(volume.name));
       expect(volumes.map((volume) => volume.name).sort()).toEqual(expected);
       for (const volume of volumes) expect([volume.name, [...volume.ignoreChanges].sort()]).toEqual([volume.name, ["labels", "name"]]);
     }
@@ -152,28 +234,35 @@ describe("postgres", () => {
 });
 
 describe("redis", () => {
-  it("uploads the rendered redis.conf, which holds no credential: users live in the ACL file on the data volume", () => {
+  it("writes the rendered redis.conf, which holds no credential, beside its scripts on the PATH: users live in the ACL file on the data volume", () => {
     const server = prod.container("redis");
-    const conf = uploadAt(server, "/usr/local/etc/redis/redis.conf");
+    const { files } = filesOf(prod, server, "/usr/local/sbin");
+    const conf = files["redis.conf"];
     const password = String(prod.named("dean-secrets-redis").state.result);
-    expect(conf.content).not.toContain(password);
-    expect(conf.content).not.toMatch(/^requirepass/m);
-    expect(conf.content).toMatch(/^aclfile "\/data\/acl\/users.acl"$/m);
-    expect(conf.content).toMatch(/^maxmemory 2048mb$/m);
-    expect(conf.content).toMatch(/^maxmemory-policy allkeys-lru$/m);
-    expect(conf.content).toMatch(/^notify-keyspace-events "?Ex"?$/m);
+    expect(conf).not.toContain(password);
+    expect(conf).not.toMatch(/^requirepass/m);
+    expect(conf).toMatch(/^aclfile "\/data\/acl\/users.acl"$/m);
+    expect(conf).toMatch(/^maxmemory 2048mb$/m);
+    expect(conf).toMatch(/^maxmemory-policy allkeys-lru$/m);
+    expect(conf).toMatch(/^notify-keyspace-events "?Ex"?$/m);
   });
 
   it("no input of the container carries the password, so a rotation cannot replace it", () => {
     const server = prod.container("redis");
     const password = String(prod.named("dean-secrets-redis").state.result);
     expect(JSON.stringify(server.inputs)).not.toContain(password);
+    expect(JSON.stringify(prod.named("dean-redis-files-writer").inputs)).not.toContain(password);
     expect(server.inputs.envs ?? []).toEqual([]);
     // The start script, then the image's entrypoint (which drops to the redis user).
-    expect(server.inputs.command).toEqual(["/usr/local/bin/dean-redis-start", "docker-entrypoint.sh", "redis-server", "/usr/local/etc/redis/redis.conf"]);
-    for (const file of ["/usr/local/bin/dean-redis-start", "/usr/local/bin/dean-redis-cli", "/usr/local/bin/dean-redis-acl"]) {
-      expect(uploadAt(server, file).executable).toBe(true);
-    }
+    expect(server.inputs.command).toEqual(["/usr/local/sbin/dean-redis-start", "docker-entrypoint.sh", "redis-server", "/usr/local/sbin/redis.conf"]);
+    const { writer, files } = filesOf(prod, server, "/usr/local/sbin");
+    expect(Object.keys(files).sort()).toEqual(["dean-redis-acl", "dean-redis-cli", "dean-redis-start", "redis.conf"]);
+    for (const file of ["dean-redis-start", "dean-redis-cli", "dean-redis-acl"]) expect(modeOf(writer, file)).toBe("0755");
+    expect(modeOf(writer, "redis.conf")).toBe("0644");
+    expect(server.inputs.volumes).toEqual([
+      expect.objectContaining({ volumeName: "dean-redis-data", containerPath: "/data" }),
+      { volumeName: "dean-redis-files", containerPath: "/usr/local/sbin", readOnly: true },
+    ]);
   });
 
   it("adds the password through stdin after the container, as a secret, and retires old ones after the replicas", () => {
@@ -181,7 +270,7 @@ describe("redis", () => {
     const password = String(prod.named("dean-secrets-redis").state.result);
     const added = prod.named("dean-redis-password-added");
     const retired = prod.named("dean-redis-old-passwords-retired");
-    expect(added.inputs.create).toBe("docker exec -i dean-redis /usr/local/bin/dean-redis-acl");
+    expect(added.inputs.create).toBe("docker exec -i dean-redis /usr/local/sbin/dean-redis-acl");
     expect(added.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all -@dangerous +info ">${password}"\nACL SAVE\n`);
     expect(retired.inputs.stdin).toBe(`ACL SETUSER default on ~* &* +@all -@dangerous +info resetpass ">${password}"\nACL SAVE\n`);
     for (const command of [added, retired]) {
@@ -205,7 +294,7 @@ describe("redis", () => {
   it("is not published and checks its health as the admin user", () => {
     const server = prod.container("redis");
     expect(server.inputs.ports ?? []).toEqual([]);
-    expect((server.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD-SHELL", "/usr/local/bin/dean-redis-cli ping | grep -q PONG"]);
+    expect((server.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD-SHELL", "/usr/local/sbin/dean-redis-cli ping | grep -q PONG"]);
     expect(server.inputs.networksAdvanced).toEqual([expect.objectContaining({ name: "dean-backend", aliases: ["redis"] })]);
   });
 });
@@ -278,7 +367,7 @@ describe("orchestrator", () => {
     const migration = prod.ofType(COMMAND).find((command) => command.name.endsWith("-migration"));
     expect(migration).toBeDefined();
     const create = String(migration?.inputs.create);
-    expect(create).toBe(`docker run --rm --network dean-backend --label dean.instance=dean --label dean.service=migration --cpus 4 --memory 8192m --pids-limit 256 --security-opt no-new-privileges:true --cap-drop ALL -e DATABASE_URL -e REDIS_URL -e JWT_SECRET_KEY ${String(imageIdOf(prod, "orchestrator"))} python -m alembic upgrade head`);
+    expect(create).toBe(`docker run --rm --network dean-backend --label dean.instance=dean --label dean.service=migration --cpus 4 --memory 8192m --pids-limit 256 --read-only --tmpfs /tmp:rw,noexec,nosuid,nodev,size=64m,mode=1777 --security-opt no-new-privileges:true --cap-drop ALL -e DATABASE_URL -e REDIS_URL -e JWT_SECRET_KEY ${String(imageIdOf(prod, "orchestrator"))} python -m alembic upgrade head`);
     expect(migration?.secretInputPaths).toContain("environment");
     expect(Object.keys(migration?.inputs.environment as object).sort()).toEqual(["DATABASE_URL", "JWT_SECRET_KEY", "REDIS_URL"]);
   });
@@ -291,6 +380,7 @@ describe("nginx", () => {
     expect(prod.named("dean-nginx-config-release").dependencies).toContain(check.urn);
     expect(prod.container("nginx").dependencies).toContain(prod.named("dean-nginx-config-release").urn);
     const script = String(check.inputs.create);
+    expect(script).toContain("docker run --rm --network none --read-only --pids-limit 32 --mount");
     for (const [key, file] of [["dean:nginx.tls.certificatePath", "/etc/dean/tls/fullchain.pem"], ["dean:nginx.tls.keyPath", "/etc/dean/tls/privkey.pem"]]) {
       expect(script).toContain(`'type=bind,source=${file},target=`);
       expect(script).toContain(`${key}: ${file} is not a readable file on the Docker host`);
@@ -338,7 +428,8 @@ describe("nginx", () => {
     const maintenance = await runStack("prod", { nginx: { maintenance: true } });
     expect((maintenance.named("dean-nginx-config-release").inputs.environment as Record<string, string>).DEAN_NGINX_CONF).toContain("root /etc/nginx/dean/current/maintenance;");
     const create = String(release.inputs.create);
-    expect(create).toMatch(/^docker run --rm -i --network none /);
+    // Read-only as the nginx container: nginx -t needs the same writable paths.
+    expect(create).toMatch(/^docker run --rm -i --network none --read-only --tmpfs \/run:\S+ --tmpfs \/var\/lib\/nginx:\S+ --tmpfs \/var\/cache\/nginx:\S+ --pids-limit 32 /);
     expect(create).toContain("--mount type=volume,source=dean-nginx-config,target=/etc/nginx/dean");
     expect(create).toContain("nginx -t -q -c");
     // The rendered text reaches the container through the environment, never the command line.
@@ -404,28 +495,33 @@ describe("backups", () => {
     const job = prod.container("backup");
     expect(job.inputs.command).toEqual(["dean-backup", "run"]);
     expect(job.inputs.image).toBe(imageIdOf(prod, "postgres"));
-    const script = uploadAt(job, "/usr/local/bin/dean-backup");
-    expect(script.executable).toBe(true);
-    expect(script.content).toContain("86400");
+    // On the PATH, from the files volume: `docker exec <backup> dean-backup list` works.
+    const { writer, files } = filesOf(prod, job, "/usr/local/sbin");
+    expect(Object.keys(files)).toEqual(["dean-backup"]);
+    expect(modeOf(writer, "dean-backup")).toBe("0755");
+    expect(files["dean-backup"]).toContain("86400");
     expect(envOf(job)).toMatchObject({ PGHOST: "postgres", PGPORT: "5432", PGUSER: "postgres", PGDATABASE: "dean_production" });
     expect(job.secretInputPaths).toContain("envs");
-    expect(script.content).not.toContain(String(envOf(job).PGPASSWORD));
+    expect(JSON.stringify(writer.inputs)).not.toContain(String(envOf(job).PGPASSWORD));
     expect((job.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD", "dean-backup", "healthcheck"]);
   });
 
   it("writes to /backups/dean on the host in production and to a retained volume in dev", () => {
-    expect(prod.container("backup").inputs.volumes).toEqual([expect.objectContaining({ hostPath: "/backups/dean", containerPath: "/backups" })]);
+    const files = { volumeName: expect.stringMatching(/-backup-files$/) as string, containerPath: "/usr/local/sbin", readOnly: true };
+    expect(prod.container("backup").inputs.volumes).toEqual([expect.objectContaining({ hostPath: "/backups/dean", containerPath: "/backups" }), files]);
     const devVolume = dev.ofType(VOLUME).find((volume) => volume.inputs.name === "dean-dev-backups");
     expect(devVolume).toMatchObject({ retainOnDelete: true });
-    expect(dev.container("backup").inputs.volumes).toEqual([expect.objectContaining({ volumeName: "dean-dev-backups" })]);
+    expect(dev.container("backup").inputs.volumes).toEqual([expect.objectContaining({ volumeName: "dean-dev-backups" }), files]);
   });
 
   it("without backups there is no job, no pre-upgrade backup, and migrations still run", async () => {
     const noBackups = await runStack("dev", { backup: { enabled: false } });
     expect(noBackups.containers("backup")).toEqual([]);
     expect(noBackups.ofType(COMMAND).map((command) => command.name).sort()).toEqual([
-      "dean-nginx-config-release", "dean-nginx-reload", "dean-nginx-tls-openssl", "dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration",
-      "dean-postgres-bootstrap", "dean-redis-old-passwords-retired", "dean-redis-password-added",
+      "dean-nginx-config-release", "dean-nginx-pids-limit", "dean-nginx-reload", "dean-nginx-tls-openssl",
+      "dean-orchestrator-logout-on-jwt-rotation", "dean-orchestrator-migration", "dean-orchestrator-replica-1-pids-limit",
+      "dean-postgres-bootstrap", "dean-postgres-pids-limit", "dean-postgres-secrets-writer",
+      "dean-redis-files-writer", "dean-redis-old-passwords-retired", "dean-redis-password-added", "dean-redis-pids-limit",
     ]);
     expect(noBackups.output("lastPreUpgradeBackup")).toBe("none (backups are disabled)");
   });

@@ -56,7 +56,23 @@ describe("secret rotation", () => {
     const names = scaled.containers("orchestrator").map((replica) => replica.name);
     expect(names).toEqual(["dean-orchestrator-1", "dean-orchestrator-2"]);
     expect(changedResources(baseline, scaled)).toEqual(["dean-nginx-config-release"]);
-    expect(baseline.resources.length - scaled.resources.length).toBe(1);
+    // The replica and the command that sets its PIDs limit.
+    expect(baseline.resources.length - scaled.resources.length).toBe(2);
+  });
+
+  it("a new PIDs limit re-runs the command that sets it, and changes no container", async () => {
+    const raised = await runStack("prod", { redis: { resources: { pidsLimit: 256 } } });
+    expect(changedResources(baseline, raised)).toEqual(["dean-redis-pids-limit"]);
+    expect(raised.named("dean-redis-pids-limit").inputs.create).toBe('docker update --pids-limit 256 "$DEAN_CONTAINER"');
+  });
+
+  it("a changed redis.conf changes only its writer, whose replacement replaces the container (replaceWith)", async () => {
+    const changed = await runStack("prod", { redis: { maxmemoryMiB: 1024 } });
+    expect(changedResources(baseline, changed)).toEqual(["dean-redis-files-writer"]);
+    const writer = changed.named("dean-redis-files-writer");
+    // A new trigger replaces the writer (an update alone would not replace the container).
+    expect(writer.inputs.triggers).not.toEqual(baseline.named("dean-redis-files-writer").inputs.triggers);
+    expect(changed.container("redis").replaceWith).toEqual([writer.urn]);
   });
 
   it("maintenance mode and the deny list change only nginx's configuration release, not its container", async () => {

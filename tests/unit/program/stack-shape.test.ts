@@ -25,11 +25,14 @@ describe("resource counts and names", () => {
     expect(three.containers("orchestrator").map((c) => c.name)).toEqual(["dean-dev-orchestrator-1", "dean-dev-orchestrator-2", "dean-dev-orchestrator-3"]);
   });
 
-  it("differs between 1 and 3 replicas by exactly the two extra replicas", () => {
+  it("differs between 1 and 3 replicas by exactly the two extra replicas and the commands that set their PIDs limits", () => {
     const names = (program: StackProgram) => new Set(program.resources.map((r) => `${r.type}::${r.name}`));
     const added = [...names(three)].filter((name) => !names(one).has(name));
-    expect(added.sort()).toEqual([`${CONTAINER}::dean-dev-orchestrator-2`, `${CONTAINER}::dean-dev-orchestrator-3`]);
-    expect(three.resources.length - one.resources.length).toBe(2);
+    expect(added.sort()).toEqual([
+      `${COMMAND}::dean-orchestrator-replica-2-pids-limit`, `${COMMAND}::dean-orchestrator-replica-3-pids-limit`,
+      `${CONTAINER}::dean-dev-orchestrator-2`, `${CONTAINER}::dean-dev-orchestrator-3`,
+    ]);
+    expect(three.resources.length - one.resources.length).toBe(4);
   });
 
   it("has the fixed services once each", () => {
@@ -93,6 +96,23 @@ describe("ordering: pre-upgrade backup -> migration -> replicas -> logout", () =
   it("flushes sessions only after every replica has the new key", () => {
     const logout = commandNamed(program, "-logout-on-jwt-rotation");
     for (const replica of program.containers("orchestrator")) expect(dependsOn(logout, replica)).toBe(true);
+  });
+
+  it("sets every container's PIDs limit before what waits for that service", () => {
+    const limitOf = (container: DeclaredResource) => {
+      const found = program.ofType(COMMAND).filter((command) => command.name.endsWith("-pids-limit") && command.propertyDependencies.triggers?.includes(container.urn));
+      if (found.length !== 1) throw new Error(`expected one PIDs limit command for ${container.name}, found ${found.length}`);
+      return found[0];
+    };
+    const migration = commandNamed(program, "-migration");
+    for (const service of ["postgres", "redis"]) expect(dependsOn(migration, limitOf(program.container(service)))).toBe(true);
+    expect(dependsOn(program.container("backup"), limitOf(program.container("postgres")))).toBe(true);
+    expect(dependsOn(commandNamed(program, "-pre-upgrade"), limitOf(program.container("backup")))).toBe(true);
+    for (const replica of program.containers("orchestrator")) {
+      expect(dependsOn(commandNamed(program, "-logout-on-jwt-rotation"), limitOf(replica))).toBe(true);
+      expect(dependsOn(program.named("dean-redis-old-passwords-retired"), limitOf(replica))).toBe(true);
+    }
+    expect(limitOf(program.container("nginx")).dependencies).toContain(program.container("nginx").urn);
   });
 
   it("the backup job waits for the database it dumps", () => {
