@@ -46,6 +46,8 @@ export interface NginxArgs {
    */
   readonly upstreamServers: pulumi.Input<string>[];
   readonly upstreamPort: number;
+  /** A name every replica answers to on the frontend network, for a resent request. */
+  readonly replicaAlias: string;
   /** Certificate and key: uploaded content, or files on the Docker host. */
   readonly tls: TlsSource;
 }
@@ -91,6 +93,7 @@ export class DeanNginx extends pulumi.ComponentResource {
     const conf = renderNginxConf({
       nginx: settings,
       resolver: DOCKER_DNS,
+      replicaAlias: { host: args.replicaAlias, port: args.upstreamPort },
       // Uploaded material sits in the release, beside nginx.conf; host files are mounted.
       tlsCertificatePath: tls.kind === "content" ? RELEASE_TLS_CERTIFICATE : TLS_CERTIFICATE_PATH,
       tlsKeyPath: tls.kind === "content" ? RELEASE_TLS_KEY : TLS_KEY_PATH,

@@ -7,6 +7,13 @@ import { pidsLimit } from "./pids-limit";
 import { REDIS_CLI_PATH } from "./redis";
 import { LABEL_JWT_ROTATION, LABEL_REDIS_ROTATION, stopReplicasWithout } from "./stale-replicas";
 
+/**
+ * Name every replica answers to on the frontend network. nginx reaches the replicas by their
+ * own names (DeanNginx's upstreamServers) and uses this one only to resend a request the
+ * upstream gave up on before any replica received it (render/nginx-resend.ts).
+ */
+export const ORCHESTRATOR_ALIAS = "orchestrator";
+
 export interface OrchestratorArgs {
   readonly context: ContainerContext;
   /** Validated orchestrator settings. */
@@ -151,7 +158,7 @@ export class DeanOrchestrator extends pulumi.ComponentResource {
         networksAdvanced: [
           { name: args.backendNetwork },
           // nginx reaches each replica by its container name (see DeanNginx's upstreamServers).
-          { name: args.frontendNetwork },
+          { name: args.frontendNetwork, aliases: [ORCHESTRATOR_ALIAS] },
         ],
         ports: index === 1 && settings.directHostPort !== undefined
           ? [{ internal: settings.port, external: settings.directHostPort, ip: "127.0.0.1" }]

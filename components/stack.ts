@@ -5,7 +5,7 @@ import type { ContainerContext } from "./container-defaults";
 import { DeanImages } from "./images";
 import { DeanNetwork } from "./network";
 import { DeanNginx, publicUrl } from "./nginx";
-import { DeanOrchestrator, logoutOnJwtRotation } from "./orchestrator";
+import { DeanOrchestrator, logoutOnJwtRotation, ORCHESTRATOR_ALIAS } from "./orchestrator";
 import { DeanPostgres, POSTGRES_ALIAS, POSTGRES_PORT } from "./postgres";
 import { DeanRedis, REDIS_ALIAS, REDIS_PORT, retireOldRedisPasswords } from "./redis";
 import { DeanSecrets } from "./secrets";
@@ -126,6 +126,7 @@ export class DeanStack extends pulumi.ComponentResource {
       frontendNetwork: network.frontend.name,
       upstreamServers: orchestrator.replicas.map((replica) => replica.name),
       upstreamPort: cfg.orchestrator.port,
+      replicaAlias: ORCHESTRATOR_ALIAS,
       tls,
     }, child);
 

@@ -1,14 +1,17 @@
 import type { NginxSettings } from "../config";
 import { block, renderNginxLines, type NginxLine } from "./nginx-blocks";
 import {
-  bodilessRedirect, dropErrorPages, emptyBodyLocation, errorLocations, errorPages, healthErrorPages, unhealthyLocation,
+  bodilessRedirect, dropErrorPages, emptyBodyLocation, errorLocations, errorPages, unhealthyLocation,
 } from "./nginx-error-pages";
+import { apiResendErrorPages, healthResendErrorPages, type ReplicaAlias, resendLocations } from "./nginx-resend";
 
 export interface NginxConfInput {
   /** The validated nginx settings. */
   readonly nginx: NginxSettings;
   /** DNS server the replicas' names are resolved and re-resolved with (Docker's embedded DNS: 127.0.0.11). */
   readonly resolver: string;
+  /** A name every replica answers to: where a request no replica received is sent once more (nginx-resend.ts). */
+  readonly replicaAlias: ReplicaAlias;
   /** Paths inside the nginx container. */
   readonly tlsCertificatePath: string;
   readonly tlsKeyPath: string;
@@ -32,8 +35,8 @@ const MAINTENANCE_URI = "/maintenance.html";
 export const UPSTREAM_DNS_CACHE_SECONDS = 2;
 export const UPSTREAM_CONNECT_TIMEOUT_SECONDS = 2;
 
-/** The upstream block's name, which proxy_pass names. */
-const UPSTREAM_NAME = "orchestrator";
+/** The upstream block's name, which proxy_pass names (not the replicas' alias, which is a DNS name). */
+const UPSTREAM_NAME = "orchestrator_replicas";
 /** What every proxied location passes to. */
 const PROXY_TARGET = `http://${UPSTREAM_NAME}`;
 
@@ -214,7 +217,7 @@ function accessRules(nginx: NginxSettings): string[] {
  * and its exception, is replaced by a bare `{"status":"unhealthy"}`.
  */
 function healthLocation(nginx: NginxSettings): NginxLine {
-  return block("location = /health", [healthLimit(nginx), "proxy_intercept_errors on;", ...healthErrorPages(), `proxy_pass ${PROXY_TARGET};`]);
+  return block("location = /health", [healthLimit(nginx), "proxy_intercept_errors on;", ...healthResendErrorPages(), `proxy_pass ${PROXY_TARGET};`]);
 }
 
 /** `path` as a PCRE pattern matching itself literally. */
@@ -230,13 +233,13 @@ function regexLiteral(path: string): string {
  */
 function authLocations(nginx: NginxSettings): NginxLine[] {
   const paths = [...new Set(nginx.authRateLimit.paths)].filter((path) => path !== "/");
-  return paths.map((path) => block(`location ~* ^${regexLiteral(path)}`, [authLimit(nginx), apiLimit(nginx), `proxy_pass ${PROXY_TARGET};`]));
+  return paths.map((path) => block(`location ~* ^${regexLiteral(path)}`, [authLimit(nginx), apiLimit(nginx), ...apiResendErrorPages(), `proxy_pass ${PROXY_TARGET};`]));
 }
 
 /** The catch-all API route. An auth path of `/` makes the whole API carry the auth limit too. */
 function apiLocation(nginx: NginxSettings): NginxLine {
   const limits = nginx.authRateLimit.paths.includes("/") ? [authLimit(nginx), apiLimit(nginx)] : [apiLimit(nginx)];
-  return block("location /", [...limits, `proxy_pass ${PROXY_TARGET};`]);
+  return block("location /", [...limits, ...apiResendErrorPages(), `proxy_pass ${PROXY_TARGET};`]);
 }
 
 /**
@@ -298,6 +301,7 @@ function httpsServer(input: NginxConfInput): NginxLine {
     "",
     healthLocation(nginx),
     ...routes,
+    ...resendLocations(input.replicaAlias, { api: apiLimit(nginx), health: healthLimit(nginx) }),
     unhealthyLocation(),
     ...errorLocations(),
   ]);
@@ -325,6 +329,7 @@ function httpServer(input: NginxConfInput): NginxLine {
     block("location /", afterAccessChecks(input, "@to_https")),
     block("location @to_https", bodilessRedirect(`${httpsOrigin(nginx)}$request_uri`)),
     emptyBodyLocation(),
+    ...resendLocations(input.replicaAlias, { api: apiLimit(nginx), health: healthLimit(nginx) }),
     unhealthyLocation(),
     ...errorLocations(),
   ]);
@@ -408,7 +413,8 @@ function httpBlock(input: NginxConfInput): NginxLine {
     `limit_conn_zone $binary_remote_addr zone=${CONN_ZONE}:10m;`,
     "limit_conn_status 429;",
     "",
-    "# The replicas, each by name, re-resolved as Docker restarts them (server ... resolve).",
+    "# The replicas, each by name, re-resolved as Docker restarts them (server ... resolve), and the",
+    "# alias of them all, resolved per request for a request resent (the @resend_* locations).",
     `resolver ${input.resolver} valid=${UPSTREAM_DNS_CACHE_SECONDS}s ipv6=off;`,
     "resolver_timeout 5s;",
     upstreamBlock(nginx),

@@ -92,12 +92,14 @@ const isServerError = (status: number): boolean => status >= 500;
  * /health's error pages: a 5xx, the orchestrator's (with proxy_intercept_errors on) or
  * nginx's, becomes 503 with UNHEALTHY_BODY, so the reason the orchestrator gives (exception
  * text naming the database or Redis) never leaves the stack; the 4xx keep their JSON bodies.
+ * `handledElsewhere` are 5xx a location sends somewhere else first (see nginx-resend.ts).
  */
-export function healthErrorPages(): string[] {
+export function healthErrorPages(handledElsewhere: readonly number[] = []): string[] {
+  const serverErrors = NGINX_ERROR_STATUSES.filter(isServerError);
   return [
-    ...errorPages(NGINX_ERROR_STATUSES.filter(isServerError)),
+    ...errorPages(serverErrors),
     // `=503`: without it the response keeps the status that sent it here (a 502, say).
-    `error_page ${NGINX_ERROR_STATUSES.filter(isServerError).join(" ")} =${UNHEALTHY_STATUS} ${UNHEALTHY_LOCATION};`,
+    `error_page ${serverErrors.filter((status) => !handledElsewhere.includes(status)).join(" ")} =${UNHEALTHY_STATUS} ${UNHEALTHY_LOCATION};`,
   ];
 }
 

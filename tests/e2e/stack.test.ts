@@ -395,6 +395,11 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
       expectBefore([preUpgrade], [migration], explain);
       expectBefore([migration], newReplicas, explain);
       expectBefore(newReplicas, oldReplicas, explain);
+      // nginx is reloaded onto the new replicas (each by name) before the old ones stop: drained.
+      const reload = steps(upgrade, "dean-nginx-reload", "replace");
+      expect(reload).toHaveLength(1);
+      expectBefore(newReplicas, reload, explain);
+      expectBefore(reload, oldReplicas, explain);
 
       const dump = String(stack.outputs.lastPreUpgradeBackup);
       expect(dump).toMatch(/-orchestrator-1\.0\.1\.dump$/);
@@ -516,6 +521,8 @@ describeWithPrerequisite("the DEAN stack deployed by the real Pulumi engine", mi
       const scaled = await applyChange({ orchestrator: { replicas: 1 } });
       expect(steps(scaled, REPLICA).map((step) => `${step.operation}(${step.reason}) ${step.name}`).sort())
         .toEqual(["delete(removed) dean-e2e-orchestrator-2", "delete(removed) dean-e2e-orchestrator-3"]);
+      // Drained first: nginx reloaded onto the one replica left before the others stopped.
+      expectBefore(steps(scaled, "dean-nginx-reload", "replace"), steps(scaled, REPLICA, "delete"), () => stack.describe(scaled));
       const remaining = await replicas();
       expect(remaining).toHaveLength(1);
       expect(await replicasAnswering(1, 5)).toEqual(new Set([remaining[0].shortId]));

@@ -132,9 +132,15 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
     await workspace.up(["--expect-no-changes"]);
   });
 
-  test("4. scaling 1 -> 2 plans one new replica (and the command that sets its PIDs limit) and nothing else; the API keeps answering", async () => {
+  test("4. scaling 1 -> 2 plans one new replica (and the command that sets its PIDs limit) and an nginx release naming it, nothing else; the API keeps answering", async () => {
     await workspace.setConfig("dean:orchestrator.replicas", "2");
-    expect(await plannedChanges(workspace)).toEqual(["create dean-engine-orchestrator-2", "create dean-orchestrator-replica-2-pids-limit"]);
+    expect(await plannedChanges(workspace)).toEqual([
+      "create dean-engine-orchestrator-2",
+      "create dean-orchestrator-replica-2-pids-limit",
+      // The upstream lists each replica by name: a new release and a reload, no new nginx container.
+      "replace dean-nginx-reload",
+      "update dean-nginx-config-release",
+    ]);
     await workspace.up();
     expect(await healthyThroughNginx()).toMatchObject({ status: "healthy" });
     expect(await workspace.outputs()).toMatchObject({ replicas: 2 });
@@ -149,18 +155,22 @@ describeWithPrerequisite("the program on the real Pulumi engine", missingEngine(
       "replace dean-engine-orchestrator-1",
       "replace dean-engine-orchestrator-2",
       "replace dean-images-orchestrator",
+      "replace dean-nginx-reload",
       "replace dean-orchestrator-migration",
       // Triggered by the replica's ID: the new replica gets its PIDs limit.
       "replace dean-orchestrator-replica-1-pids-limit",
       "replace dean-orchestrator-replica-2-pids-limit",
+      "update dean-nginx-config-release",
     ]);
     const { stdout } = await workspace.up();
     // Create-first, as the engine ran it: each replacement replica is created (and healthy:
-    // the provider waits) before the container it replaces is deleted.
+    // the provider waits) before the container it replaces is deleted, and nginx is reloaded
+    // onto the new replicas in between, so the old ones get no new request when they stop.
+    const reloaded = stdout.search(/command:local:Command dean-nginx-reload created replacement/);
     for (const replica of ["dean-engine-orchestrator-1", "dean-engine-orchestrator-2"]) {
       const created = stdout.search(new RegExp(`docker:index:Container ${replica} created replacement`));
       const deleted = stdout.search(new RegExp(`docker:index:Container ${replica} deleted original`));
-      expect([created > -1, deleted > -1, created < deleted]).toEqual([true, true, true]);
+      expect([created > -1, deleted > -1, created < reloaded, reloaded < deleted]).toEqual([true, true, true, true]);
     }
     expect(await healthyThroughNginx()).toMatchObject({ status: "healthy", version: "1.0.1" });
     expect(String((await workspace.outputs()).lastPreUpgradeBackup)).toMatch(/^pre-upgrade-dean_engine-\d{8}T\d{6}Z-orchestrator-1\.0\.1\.dump$/);

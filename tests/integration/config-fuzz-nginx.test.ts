@@ -87,6 +87,7 @@ describeWithBinaries("nginx -t on the nginx.conf of every mutated prod config th
       conf: renderNginxConf({
         nginx: config.nginx,
         resolver: "127.0.0.11",
+        replicaAlias: { host: "orchestrator", port: config.orchestrator.port },
         tlsCertificatePath: tls.certificatePath,
         tlsKeyPath: tls.keyPath,
         maintenancePageDir: dir,

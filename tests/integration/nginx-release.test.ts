@@ -38,10 +38,14 @@ describeWithBinaries("nginx configuration releases and reloads under real nginx"
   let httpPort: number;
   let httpsPort: number;
   let nginx: RunningProcess | undefined;
+  let deadAliasPort: number;
 
   const render = (nginxSettings: NginxSettings): string => bindToLoopback(renderNginxConf({
     nginx: nginxSettings,
     resolver: "127.0.0.1",
+    // Nothing listens there: a request the upstream gave up on fails instead of being resent,
+    // so the drain test sees every request the upstream could not place.
+    replicaAlias: { host: "127.0.0.1", port: deadAliasPort },
     tlsCertificatePath: RELEASE_TLS_CERTIFICATE,
     tlsKeyPath: RELEASE_TLS_KEY,
     maintenancePageDir: currentMaintenanceDir(root),
@@ -108,6 +112,7 @@ describeWithBinaries("nginx configuration releases and reloads under real nginx"
     orchestrator = await startStandInOrchestrator();
     httpPort = await freePort();
     httpsPort = await freePort();
+    deadAliasPort = await freePort();
   });
 
   afterAll(async () => {

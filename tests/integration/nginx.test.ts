@@ -86,10 +86,14 @@ describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findTe
   let orchestrator: StandInOrchestrator;
   const running: RunningNginx[] = [];
 
+  // The replicas' alias, where a request the upstream gave up on is resent: nothing listens there
+  // (nginx-resend.test.ts tests the resend), so these tests see what the upstream alone answers.
+  let deadAliasPort: number;
   const render = (nginx: NginxSettings, upstream: { host: string; port: number; resolver: string }): NginxFiles => ({
     conf: renderNginxConf({
       nginx,
       resolver: upstream.resolver,
+      replicaAlias: { host: "127.0.0.1", port: deadAliasPort },
       tlsCertificatePath: tls.certificatePath,
       tlsKeyPath: tls.keyPath,
       maintenancePageDir: dir,
@@ -120,6 +124,7 @@ describeWithBinaries("the rendered nginx.conf under real nginx", { nginx: findTe
     writeFileSync(path.join(dir, "maintenance.html"), renderMaintenancePage());
     makeWorldReadable(dir, ["maintenance.html"]);
     orchestrator = await startStandInOrchestrator();
+    deadAliasPort = await freePort();
   });
 
   afterAll(async () => {

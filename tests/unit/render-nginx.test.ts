@@ -28,6 +28,7 @@ const prod = (extra: Record<string, unknown> = {}): NginxSettings =>
 const input = (nginx: NginxSettings): NginxConfInput => ({
   nginx,
   resolver: "127.0.0.11",
+  replicaAlias: { host: "orchestrator", port: 8082 },
   tlsCertificatePath: "/etc/nginx/tls/tls.crt",
   tlsKeyPath: "/etc/nginx/tls/tls.key",
   maintenancePageDir: "/usr/share/nginx/maintenance",
@@ -62,7 +63,7 @@ function render(nginx: NginxSettings): Parsed {
 }
 
 /** Every location of a server that forwards to the orchestrator. */
-const proxiedLocations = (server: readonly Directive[]) => [...locations(server)].filter(([, body]) => lines(body).includes("proxy_pass http://orchestrator"));
+const proxiedLocations = (server: readonly Directive[]) => [...locations(server)].filter(([, body]) => lines(body).includes("proxy_pass http://orchestrator_replicas"));
 
 /** The locations a request URI can reach (named ones, `@...`, only serve error pages and redirects). */
 const routeKeys = (server: readonly Directive[]) => [...locations(server).keys()].filter((head) => !head.startsWith("@")).sort();
@@ -78,6 +79,12 @@ const HSTS = "add_header Strict-Transport-Security max-age=31536000 always";
 const errorPageLines = (except: readonly number[] = []) =>
   NGINX_ERROR_STATUSES.filter((status) => !except.includes(status)).map((status) => `error_page ${status === 400 ? "400 494 497" : status} @error_${status}`);
 const SERVER_ERRORS = NGINX_ERROR_STATUSES.filter((status) => status >= 500);
+/** What the upstream answers when it gave up on a request: these go to the resend first (nginx-resend.ts). */
+const RESENT = [502, 504];
+/** A proxying API location's error pages: the JSON bodies, 502 and 504 to the resend. */
+const API_RESEND_PAGES = ["recursive_error_pages on", ...errorPageLines(RESENT), "error_page 502 = @resend_502", "error_page 504 = @resend_504"];
+/** The target of every proxying route. */
+const PASS = "proxy_pass http://orchestrator_replicas";
 
 describe.each([
   ["dev-like", dev()],
@@ -176,24 +183,29 @@ describe.each([
     // A short cache: a restarted replica's new address is picked up within 2 s.
     expect(lines(conf.http)).toContain("resolver 127.0.0.11 valid=2s ipv6=off");
     expect(lines(blockOf(conf.http, "upstream"))).toEqual([
-      "zone orchestrator 256k",
+      "zone orchestrator_replicas 256k",
       `include ${UPSTREAM_SERVERS_FILE}`,
       `keepalive ${settings.upstreamKeepalive}`,
       `keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s`,
     ]);
-    expect(directives(conf.http, "upstream")[0].args).toEqual(["orchestrator"]);
+    expect(directives(conf.http, "upstream")[0].args).toEqual(["orchestrator_replicas"]);
     // Reuse needs HTTP/1.1 without `Connection: close` towards the replicas.
     expect(lines(conf.http)).toContain("proxy_http_version 1.1");
     expect(directives(conf.http, "proxy_set_header").find((d) => d.args[0] === "Connection")?.args).toEqual(["Connection", ""]);
-    const passes = allDirectives(conf.main).filter((d) => d.name === "proxy_pass");
-    expect(passes.length).toBeGreaterThan(0);
-    for (const pass of passes) expect(pass.args).toEqual(["http://orchestrator"]);
+    // Every route passes to the upstream; only the resend locations (named, nginx-resend.ts) to the alias.
+    for (const server of [conf.plain, conf.tls]) {
+      for (const [head, body] of locations(server)) {
+        const passes = directives(body, "proxy_pass").map((d) => d.args.join(" "));
+        if (passes.length > 0) expect({ head, passes }).toEqual({ head, passes: [head.startsWith("@resend_") ? "$dean_replicas_by_alias" : "http://orchestrator_replicas"] });
+      }
+    }
+    expect(proxiedLocations(conf.tls).length).toBeGreaterThan(0);
     expect(conf.text).not.toContain("$orchestrator");
   });
 
   test("upstreamKeepalive 0 leaves the pool out: a new connection per request", () => {
     const without = render({ ...settings, upstreamKeepalive: 0 });
-    expect(lines(blockOf(without.http, "upstream"))).toEqual(["zone orchestrator 256k", `include ${UPSTREAM_SERVERS_FILE}`]);
+    expect(lines(blockOf(without.http, "upstream"))).toEqual(["zone orchestrator_replicas 256k", `include ${UPSTREAM_SERVERS_FILE}`]);
   });
 
   test("the upstream's servers: each replica by name with resolve, sorted and unique, and a down placeholder for none", () => {
@@ -235,14 +247,49 @@ describe.each([
       expect(found && lines(found)).toEqual([
         health,
         "proxy_intercept_errors on",
+        "recursive_error_pages on",
         ...errorPageLines(SERVER_ERRORS),
-        `error_page ${SERVER_ERRORS.join(" ")} =503 @unhealthy`,
-        "proxy_pass http://orchestrator",
+        `error_page ${SERVER_ERRORS.filter((status) => !RESENT.includes(status)).join(" ")} =503 @unhealthy`,
+        "error_page 502 504 = @resend_health",
+        PASS,
       ]);
       expect(lines(locations(server).get("@unhealthy") ?? [])).toEqual(["default_type application/json", `return 503 ${UNHEALTHY_BODY}`]);
     }
-    // Nowhere else: the API's own errors reach clients as the orchestrator wrote them.
-    expect(allDirectives(conf.main).filter((d) => d.name === "proxy_intercept_errors")).toHaveLength(2);
+    // Nowhere else (but /health's resend): the API's own errors reach clients as the orchestrator wrote them.
+    for (const server of [conf.plain, conf.tls]) {
+      const intercepting = [...locations(server)].filter(([, body]) => lines(body).includes("proxy_intercept_errors on")).map(([head]) => head);
+      expect(intercepting.sort()).toEqual(["= /health", "@resend_health"]);
+    }
+    expect(allDirectives(conf.main).filter((d) => d.name === "proxy_intercept_errors")).toHaveLength(4);
+  });
+
+  test("a request the upstream gave up on is resent by the replicas' alias, resolved per request, unless some of it was sent", () => {
+    for (const server of [conf.plain, conf.tls]) {
+      const found = locations(server);
+      for (const status of RESENT) {
+        const body = found.get(`@resend_${status}`) ?? [];
+        expect(lines(body)).toEqual([
+          api,
+          "default_type application/json",
+          "set $dean_replicas_by_alias http://orchestrator:8082",
+          "proxy_pass $dean_replicas_by_alias",
+        ]);
+        const [sent] = directives(body, "if");
+        expect(sent.args).toEqual(["($upstream_bytes_sent", "~", "[1-9]", ")"]);
+        expect(lines(sent.block ?? [])).toEqual([`return ${status} ${errorBody(status)}`]);
+      }
+      const resendHealth = found.get("@resend_health") ?? [];
+      expect(lines(resendHealth)).toEqual([
+        health,
+        "default_type application/json",
+        "proxy_intercept_errors on",
+        ...errorPageLines(SERVER_ERRORS),
+        `error_page ${SERVER_ERRORS.join(" ")} =503 @unhealthy`,
+        "set $dean_replicas_by_alias http://orchestrator:8082",
+        "proxy_pass $dean_replicas_by_alias",
+      ]);
+      expect(lines(directives(resendHealth, "if")[0].block ?? [])).toEqual([`return 503 ${UNHEALTHY_BODY}`]);
+    }
   });
 
   test("every proxied route carries a limit: the general one on API routes, /health its own", () => {
@@ -256,7 +303,7 @@ describe.each([
     const found = locations(conf.tls);
     for (const path of settings.authRateLimit.paths) {
       const body = found.get(`~* ^${path}`);
-      expect(body && lines(body)).toEqual([auth, api, "proxy_pass http://orchestrator"]);
+      expect(body && lines(body)).toEqual([auth, api, ...API_RESEND_PAGES, PASS]);
     }
     expect([...found.keys()].filter((head) => head.startsWith("~*"))).toHaveLength(settings.authRateLimit.paths.length);
     // A prefix location (`^~`) is case-sensitive: /API/auth/login would skip the auth limit.
@@ -361,7 +408,7 @@ describe("renderNginxConf, maintenance mode", () => {
   });
 
   test("/health is still proxied with its own limit, and the deny list still applies", () => {
-    expect(lines(found.get("= /health") ?? [])).toEqual(expect.arrayContaining(["limit_req zone=health burst=20 nodelay", "proxy_pass http://orchestrator"]));
+    expect(lines(found.get("= /health") ?? [])).toEqual(expect.arrayContaining(["limit_req zone=health burst=20 nodelay", PASS]));
     expect(lines(conf.tls)).toContain("deny 203.0.113.7");
   });
 
@@ -376,14 +423,14 @@ describe("renderNginxConf, maintenance mode", () => {
 describe("renderNginxConf, edge cases of the limits", () => {
   test("burst 0 leaves out burst= (nginx refuses burst=0) and nodelay follows the setting", () => {
     const conf = render(prod({ rateLimit: { burst: 0, nodelay: false }, authRateLimit: { burst: 0, nodelay: true } }));
-    expect(lines(locations(conf.tls).get("~* ^/api/login") ?? [])).toEqual(["limit_req zone=auth nodelay", "limit_req zone=api", "proxy_pass http://orchestrator"]);
+    expect(lines(locations(conf.tls).get("~* ^/api/login") ?? [])).toEqual(["limit_req zone=auth nodelay", "limit_req zone=api", ...API_RESEND_PAGES, PASS]);
     expect(conf.text).not.toContain("burst=0");
   });
 
   test("an auth path of / puts both limits on the catch-all location instead of a duplicate one", () => {
     const conf = render(prod({ authRateLimit: { paths: ["/", "/api/login", "/api/login"] } }));
     const found = locations(conf.tls);
-    expect(lines(found.get("/") ?? [])).toEqual(["limit_req zone=auth burst=3 nodelay", "limit_req zone=api burst=5 nodelay", "proxy_pass http://orchestrator"]);
+    expect(lines(found.get("/") ?? [])).toEqual(["limit_req zone=auth burst=3 nodelay", "limit_req zone=api burst=5 nodelay", ...API_RESEND_PAGES, PASS]);
     expect(routeKeys(conf.tls)).toEqual(["/", "= /health", "~* ^/api/login"]);
   });
 

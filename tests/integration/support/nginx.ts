@@ -102,6 +102,8 @@ export interface Reply {
 export interface RequestOptions {
   readonly method?: string;
   readonly headers?: http.OutgoingHttpHeaders;
+  /** The request body, sent with its Content-Length. */
+  readonly body?: string;
   readonly tls?: { readonly minVersion?: "TLSv1.2" | "TLSv1.3"; readonly maxVersion?: "TLSv1.2" | "TLSv1.3" };
   /**
    * The server name the client asks for, as TLS SNI and in the Host header (with the port, as
@@ -136,7 +138,7 @@ export function request(url: string, options: RequestOptions = {}): Promise<Repl
       : http.request(target, common, handler);
     req.on("timeout", () => req.destroy(new Error(`request to ${url} timed out`)));
     req.on("error", reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -179,6 +181,7 @@ export interface SeenRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
 }
 
 export interface StandInOrchestrator {
@@ -203,11 +206,14 @@ export const ORCHESTRATOR_DIAGNOSTIC_HEADERS = { "x-replica": "0123456789ab", "x
 export async function startStandInUpstream(answer: (req: http.IncomingMessage) => StandInAnswer): Promise<StandInOrchestrator> {
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
-    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
-    req.resume();
-    const { status, body } = answer(req);
-    res.writeHead(status, { "content-type": "application/json", ...ORCHESTRATOR_DIAGNOSTIC_HEADERS });
-    res.end(JSON.stringify(body));
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+      const { status, body } = answer(req);
+      res.writeHead(status, { "content-type": "application/json", ...ORCHESTRATOR_DIAGNOSTIC_HEADERS });
+      res.end(JSON.stringify(body));
+    });
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

@@ -324,10 +324,10 @@ describe("orchestrator", () => {
     expect(replica.inputs).toMatchObject({ cpus: "4.0", memory: 8192, memoryReservation: 4096, cpuShares: 2048, memorySwap: 8192 });
   });
 
-  it("is reachable by nginx on the frontend network by its own name (no shared alias), without a published port", () => {
+  it("is reachable by nginx on the frontend network by its own name and the shared alias (for a resent request), without a published port", () => {
     for (const replica of prod.containers("orchestrator")) {
       expect(replica.inputs.ports ?? []).toEqual([]);
-      expect(replica.inputs.networksAdvanced).toEqual([{ name: "dean-backend" }, { name: "dean-frontend" }]);
+      expect(replica.inputs.networksAdvanced).toEqual([{ name: "dean-backend" }, { name: "dean-frontend", aliases: ["orchestrator"] }]);
       expect(replica.inputs.image).toBe(imageIdOf(prod, "orchestrator"));
       expect((replica.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("http://127.0.0.1:8082/health");
       expect(replica.inputs.wait).toBe(true);
@@ -419,7 +419,9 @@ describe("nginx", () => {
     expect(conf).toContain("limit_req_status 429");
     expect(conf).toMatch(/limit_req zone=api burst=5 nodelay/);
     expect(conf).toContain("resolver 127.0.0.11");
-    expect(conf).toMatch(/upstream orchestrator \{[^}]*include upstream-servers\.conf;[^}]*keepalive 16;/);
+    expect(conf).toMatch(/upstream orchestrator_replicas \{[^}]*include upstream-servers\.conf;[^}]*keepalive 16;/);
+    // A request the upstream gave up on unsent goes to the replicas' shared alias (render/nginx-resend.ts).
+    expect(conf).toContain("set $dean_replicas_by_alias http://orchestrator:8082;");
     // Each replica by its container name, the file the release writes beside nginx.conf.
     const replicaNames = prod.containers("orchestrator").map((replica) => String(replica.state.name)).sort();
     expect(replicaNames).toHaveLength(3);
