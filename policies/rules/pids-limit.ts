@@ -68,15 +68,21 @@ export const pidsLimit: StackValidationPolicy = {
     for (const container of args.resources) {
       if (container.type !== CONTAINER || !isLongRunning(container.props)) continue;
       const setters = settersOf(container, commands);
+      const known = setters.filter((setter): setter is Setter & { readonly limit: string } => setter.limit !== undefined);
+      const unknown = setters.filter((setter) => setter.limit === undefined);
       const problems: string[] = [];
       if (setters.length === 0) {
         problems.push("no command sets its PIDs limit (`docker update --pids-limit N` triggered by the container, so a replacement gets it again)");
       }
-      for (const setter of setters) {
-        if (setter.limit === undefined) {
+      // A command whose text is not known yet may be any command that follows the container
+      // (nginx's reload names it and a release it waits for): it matters only when nothing
+      // known sets the limit, since then the limit cannot be checked at all.
+      if (known.length === 0) {
+        for (const setter of unknown) {
           problems.push(`${setter.command.name} runs a command whose text is not known before the update, so its limit cannot be checked`);
-          continue;
         }
+      }
+      for (const setter of known) {
         const problem = limitProblem(setter.limit, maxPidsLimit);
         if (problem) problems.push(`${setter.command.name}: --pids-limit ${setter.limit} ${problem}`);
       }

@@ -392,6 +392,12 @@ describe("rules that depend on the stack", () => {
     expect(ofPolicy(await check(pack, computed), "pids-limit").map((d) => d.message)).toEqual([
       expect.stringContaining("dean-redis-pids-limit runs a command whose text is not known before the update, so its limit cannot be checked"),
     ]);
+    // Another command following the container whose text is not known yet (nginx's reload, when
+    // a config change updates the release it names) leaves the known limit in charge.
+    const reloading = mutate(preview, named("dean-nginx-reload"), (d) => setProp(d, "create", UNKNOWN));
+    expect(ofPolicy(await check(pack, reloading), "pids-limit")).toEqual([]);
+    const reloadingUnlimited = mutate(reloading, named("dean-nginx-pids-limit"), (d) => setProp(d, "create", 'docker update --pids-limit 0 "$DEAN_CONTAINER"'));
+    expect(ofPolicy(await check(pack, reloadingUnlimited), "pids-limit").map((d) => d.message)).toEqual([expect.stringContaining("--pids-limit 0 means no limit at all")]);
   });
 
   test("a PIDs limit above the configured maximum is refused", async () => {
