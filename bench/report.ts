@@ -100,7 +100,7 @@ function proxySection(results: BenchResults): string {
     "",
     table(["figure (ms)", "min", "median", "max"], rows),
     "",
-    "nginx opens a new connection to a replica for every request (no upstream keep-alive pool: `proxy_pass` goes through a variable so that the replicas' DNS name is re-resolved as they scale); that connection set-up and TLS towards the client are what the nginx path adds. Found on the way: with more than one uvicorn worker, the stand-in's uvicorn 0.17 (Debian 12) leaves Nagle's algorithm on for the connections it accepts, and every request after the first on a keep-alive connection waits ~44 ms (1 worker: 0.6 ms); nginx never meets it because it never reuses an upstream connection, but a client or proxy that keeps connections to the replicas open would. Check the real orchestrator's uvicorn before adding an upstream keep-alive pool.",
+    "nginx reuses its connections to the replicas (an `upstream` block listing each replica by name with `resolve`, and a pool of idle keep-alive connections, `dean:nginx.upstreamKeepalive`), so a request does not pay for a new TCP connection to the replica; TLS towards the client, the proxying and the JSON access-log line are what the nginx path adds. The stand-in's uvicorn sets TCP_NODELAY on its listening socket: uvicorn 0.17 with more than one worker leaves Nagle's algorithm on for the connections it accepts (uvicorn issue #3149), and every request after the first on a kept connection would wait ~44 ms. The real orchestrator needs the same before nginx keeps connections to it (or `dean:nginx.upstreamKeepalive: 0`).",
   ].join("\n");
 }
 
@@ -144,14 +144,14 @@ function sum(phases: readonly AvailabilityPhase[], key: "errors" | "unanswered")
 /** Answers delayed by nginx's connect timeout after a scale-down: not failures, but worth knowing. */
 function slowScaleDown(result: AvailabilityResult): string[] {
   const phases = result.runs.flatMap((run) => run.phases.filter((p) => p.phase === "scale 3 -> 1"));
-  const { dnsCacheSeconds, connectTimeoutSeconds } = result.nginx;
+  const { connectTimeoutSeconds } = result.nginx;
   const threshold = Math.max(1000, 0.8 * connectTimeoutSeconds * 1000);
   const slow = phases.filter((p) => p.maxLatencyMs >= threshold);
   if (slow.length === 0) return [];
   const slowest = Math.max(...slow.map((p) => p.maxLatencyMs));
   return [
     "",
-    `Scaling down failed no request, but in ${slow.length} of ${phases.length} runs some answers took up to ${(slowest / 1000).toFixed(1)} s. That is nginx's \`proxy_connect_timeout ${connectTimeoutSeconds}s\` (as rendered for these runs): for up to ${dnsCacheSeconds} s (\`resolver ... valid=${dnsCacheSeconds}s\`) nginx still holds the removed replica's address, a connection to it gets no answer at all, and only after the timeout does nginx try another replica, which can be the other removed one (scaling 3 -> 1 removes two, so up to twice the timeout). Taking a replica out of the frontend network, waiting out the resolver cache, then stopping it would remove the delay.`,
+    `Scaling down failed no request, but in ${slow.length} of ${phases.length} runs some answers took up to ${(slowest / 1000).toFixed(1)} s. Removed replicas leave nginx's upstream by a reload before they stop, so no new request should go to one; an answer near \`proxy_connect_timeout ${connectTimeoutSeconds}s\` (as rendered for these runs) means a request still went to an address that no longer answered. Check in that update's steps that dean-nginx-reload ran before the replicas were deleted.`,
   ];
 }
 
@@ -241,7 +241,7 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
   if (proxy && missed.has("proxyRatio")) {
     const nginxP95 = median(proxy.runs.map((run) => run.latency.nginx.p95));
     const directP95 = median(proxy.runs.map((run) => run.latency.direct.p95));
-    paragraphs.push(`**Proxy overhead (p95 x${median(proxy.runs.map((run) => run.p95Ratio)).toFixed(2)}).** Through nginx the p95 is ${nginxP95.toFixed(2)} ms against ${directP95.toFixed(2)} ms straight to the replica: nginx adds about ${(nginxP95 - directP95).toFixed(2)} ms at p95 (TLS towards the client, a new TCP connection to the replica for every request, a JSON access-log line), which is more than 20% of a request that costs the stand-in replica a few milliseconds. Against the runbook's bar the cost is small (see the average). Reaching 1.2x would take reusing upstream connections (an \`upstream\` block with \`keepalive\`), which keeps re-resolving the replicas' name as they scale only with nginx 1.27.3 or later (\`server ... resolve\`); Debian 12's nginx 1.22, the version this stack is tested with, resolves names in an \`upstream\` block once at start. It would also need the real orchestrator's uvicorn checked for the keep-alive stall described in section 2.`);
+    paragraphs.push(`**Proxy overhead (p95 x${median(proxy.runs.map((run) => run.p95Ratio)).toFixed(2)}).** Through nginx the p95 is ${nginxP95.toFixed(2)} ms against ${directP95.toFixed(2)} ms straight to the replica: nginx adds about ${(nginxP95 - directP95).toFixed(2)} ms at p95 (TLS towards the client, the proxying, a JSON access-log line; upstream connections are reused), which is more than 10% of a request that costs the stand-in replica a few milliseconds. Against the runbook's bar the cost is small (see the average).`);
   }
   if (proxy && missed.has("proxyAverage")) {
     paragraphs.push(`**Average latency through nginx (${median(proxy.runs.map((run) => run.latency.nginx.average)).toFixed(1)} ms) is above the runbook's 200 ms.**`);
@@ -267,7 +267,7 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
   if (availability && missed.has("slowestVsSteady")) {
     const over = slowestRatios(availability.runs).filter(({ ratio }) => ratio > 2);
     const { dnsCacheSeconds, connectTimeoutSeconds } = availability.nginx;
-    paragraphs.push(`**Slowest answer against the steady p99.** Median over runs of slowest answer / steady p99: ${over.map(({ change, ratio }) => `${change} x${ratio.toFixed(2)}`).join(", ")} (at most x2). Each of these changes removes replicas, and nginx keeps a removed replica's address for its resolver cache (\`resolver ... valid=${dnsCacheSeconds}s\`): a request sent to it gets no answer, and nginx waits out \`proxy_connect_timeout ${connectTimeoutSeconds}s\` before it tries another replica, so the slowest answer is about that timeout, not a slow replica. Draining a replica before removing it (out of the frontend network, then the resolver cache waited out, then stopped) would leave nginx no removed address to wait on.`);
+    paragraphs.push(`**Slowest answer against the steady p99.** Median over runs of slowest answer / steady p99: ${over.map(({ change, ratio }) => `${change} x${ratio.toFixed(2)}`).join(", ")} (at most x2). Each of these changes removes replicas, which leave nginx's upstream by a reload before they stop; a slowest answer near \`proxy_connect_timeout ${connectTimeoutSeconds}s\` means a request still went to an address that no longer answered (the resolver keeps addresses ${dnsCacheSeconds} s), one well below it a slow replica or the machine.`);
   }
   return paragraphs;
 }
