@@ -14,7 +14,7 @@
 #        dean-local/postgres:15                images/postgres
 #        dean-local/redis:7                    images/redis
 #        dean-local/nginx:sid                  images/nginx: sid's nginx (1.30), because the
-#                                              rendered config needs 1.27.3 or later
+#                                              rendered config needs 1.27.4 or later
 #        dean-local/orchestrator:1.0.0, 1.0.1  images/orchestrator (DEAN_VERSION build arg), and
 #        1.0.2 to 1.0.5 (no new migration) that the availability benchmark upgrades to
 #     and copies that image's nginx (binary, its shared libraries and their loader) to

@@ -35,6 +35,18 @@ const MAINTENANCE_URI = "/maintenance.html";
 export const UPSTREAM_DNS_CACHE_SECONDS = 2;
 export const UPSTREAM_CONNECT_TIMEOUT_SECONDS = 2;
 
+/**
+ * How long nginx keeps a client's connection after a response before it may close it, also when
+ * a reload retires the worker holding it (keepalive_min_timeout, nginx 1.27.4). Without it the
+ * old workers close every idle keep-alive connection at once, and a request the client sends on
+ * one at that moment is reset (HTTP/1.1's keep-alive race): a reload for maintenance, a blocked
+ * address or a scale would cost a busy client a request. With it an old worker answers the next
+ * request on each kept connection, with `Connection: close` (what nginx sends while shutting
+ * down), and closes only connections idle this long. It is also how long old workers can
+ * outlive a reload, which the switch script waits for.
+ */
+export const CLIENT_KEEPALIVE_MIN_SECONDS = 2;
+
 /** The upstream block's name, which proxy_pass names (not the replicas' alias, which is a DNS name). */
 const UPSTREAM_NAME = "orchestrator_replicas";
 /** What every proxied location passes to. */
@@ -392,6 +404,7 @@ function httpBlock(input: NginxConfInput): NginxLine {
     "server_tokens off;",
     "sendfile on;",
     "keepalive_timeout 65s;",
+    `keepalive_min_timeout ${CLIENT_KEEPALIVE_MIN_SECONDS}s;`,
     "client_max_body_size 10m;",
     "client_body_timeout 30s;",
     "client_header_timeout 15s;",
@@ -447,8 +460,8 @@ function httpBlock(input: NginxConfInput): NginxLine {
 }
 
 /**
- * The complete nginx.conf of the edge container, for nginx 1.27.3 and later
- * (NGINX_MINIMUM_VERSION: upstream servers with `resolve`); no HTTP/2.
+ * The complete nginx.conf of the edge container, for nginx 1.27.4 and later
+ * (NGINX_MINIMUM_VERSION: upstream servers with `resolve`, keepalive_min_timeout); no HTTP/2.
  */
 export function renderNginxConf(input: NginxConfInput): string {
   const lines: NginxLine[] = [

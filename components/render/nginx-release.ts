@@ -80,8 +80,17 @@ echo "$id"
  * sends SIGHUP to the master and succeeds once the master has a worker it did not have
  * before (it starts them only after loading the new configuration) and the old workers are
  * shutting down. Bounded: after 10 s the previous release is put back (and reloaded) and the
- * script exits 1.
+ * script exits 1. Once loaded it waits (up to OLD_WORKERS_WAIT_SECONDS) for the old workers to
+ * exit, which they do when the requests they hold are answered and their kept client
+ * connections closed (keepalive_min_timeout): until then they proxy with the old configuration,
+ * so what follows the reload in an update (stopping replicas left out of the release) waits.
  */
+/**
+ * How long the switch waits for the old workers. Longer than CLIENT_KEEPALIVE_MIN_SECONDS and the
+ * usual request; a request slower than this (up to proxy_read_timeout) is left to finish.
+ */
+export const OLD_WORKERS_WAIT_SECONDS = 20;
+
 export function renderNginxSwitchScript(root: string, masterPid: string): string {
   return `set -eu
 root='${root}'
@@ -125,9 +134,26 @@ reloaded() {
   done
   return 1
 }
+# Drained: none of the workers from before the reload is left.
+drained() {
+  tries=0
+  while [ "$tries" -lt ${OLD_WORKERS_WAIT_SECONDS * 10} ]; do
+    left=no
+    for pid in $(workers); do
+      case "$before" in *" $pid "*) left=yes ;; esac
+    done
+    [ "$left" = no ] && return 0
+    tries=$((tries + 1))
+    sleep 0.1
+  done
+  return 1
+}
 previous=$(basename "$(readlink "$root/current")")
 point_at "$id"
-reloaded && exit 0
+if reloaded; then
+  drained || echo "nginx serves release $id; some old workers were still answering requests after ${OLD_WORKERS_WAIT_SECONDS} s" >&2
+  exit 0
+fi
 if [ "$previous" != "$id" ]; then
   point_at "$previous"
   reloaded || true

@@ -2,10 +2,10 @@
  * The oldest nginx the rendered configuration loads in, and why: what the prod image pin and the
  * test image (images/nginx, Debian sid's nginx) must both be at least.
  */
-export const NGINX_MINIMUM_VERSION = "1.27.3";
+export const NGINX_MINIMUM_VERSION = "1.27.4";
 
 /** The directives that need NGINX_MINIMUM_VERSION, for error messages and docs. */
-export const NGINX_MINIMUM_VERSION_REASON = "upstream servers that follow DNS (`server ... resolve`)";
+export const NGINX_MINIMUM_VERSION_REASON = "upstream servers that follow DNS (`server ... resolve`, 1.27.3) and client connections kept through a reload (`keepalive_min_timeout`, 1.27.4)";
 
 /**
  * [major, minor, patch] of a version like 1.27.3, or of a release line like 1.27, which an image

@@ -5,12 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import { parseStackConfig, type NginxSettings } from "../../components/config";
 import { renderMaintenancePage } from "../../components/render/maintenance-page";
-import { renderNginxConf, renderUpstreamServers } from "../../components/render/nginx-conf";
+import { CLIENT_KEEPALIVE_MIN_SECONDS, renderNginxConf, renderUpstreamServers } from "../../components/render/nginx-conf";
 import {
   currentConfPath, currentMaintenanceDir, MAINTENANCE_PAGE_VARIABLE, NGINX_CONF_VARIABLE, RELEASE_TLS_CERTIFICATE, RELEASE_TLS_KEY,
   renderNginxReleaseScript, renderNginxSwitchScript, UPSTREAM_SERVERS_VARIABLE,
 } from "../../components/render/nginx-release";
 import { describeWithBinaries, findBinary, findTestNginx } from "./support/binaries";
+import { keptConnection } from "./support/kept-connection";
 import { bindToLoopback, makeSelfSignedCertificate, request, runNginx, startStandInOrchestrator, type StandInOrchestrator } from "./support/nginx";
 import { freePort, type RunningProcess, stopPid, waitFor } from "./support/processes";
 
@@ -170,6 +171,33 @@ describeWithBinaries("nginx configuration releases and reloads under real nginx"
     expect(served).toEqual([503, 200, 503, 200]);
     expect(outcomes.length).toBeGreaterThan(50);
     expect(outcomes.filter((outcome) => outcome !== "200")).toEqual([]);
+  });
+
+  test("a client's kept connection outlives a reload: the old worker answers its next request with Connection: close instead of resetting it, and the switch returns once the old workers are gone", async () => {
+    // The rendered 2 s (CLIENT_KEEPALIVE_MIN_SECONDS), raised so that how long this machine takes
+    // between the two requests cannot decide the outcome; the behaviour is the directive's.
+    const rendered = render(settings());
+    const patient = rendered.replace(`keepalive_min_timeout ${CLIENT_KEEPALIVE_MIN_SECONDS}s;`, "keepalive_min_timeout 30s;");
+    expect(patient).not.toBe(rendered);
+    expect(await switchTo(await releaseOk(patient))).toMatchObject({ status: 0, stderr: "" });
+    const next = await releaseOk(render(settings({ blockedIps: ["192.0.2.1"] })));
+
+    const kept = await keptConnection(httpsPort);
+    try {
+      const first = await kept.get("/api/evolution/trials");
+      expect([first.status, first.headers.connection]).toEqual([200, "keep-alive"]);
+      // The reload runs while the connection is idle; the old worker does not close it.
+      const switching = switchTo(next);
+      await waitFor("the old worker to be shutting down", async () => (shuttingDownWorkers() > 0 ? true : undefined), 10_000, 20);
+      const second = await kept.get("/api/evolution/trials");
+      expect([second.status, second.headers.connection]).toEqual([200, "close"]);
+      await kept.closedByServer;
+      expect(await switching).toMatchObject({ status: 0, stderr: "" });
+      // The switch waited for the old worker, which left once its client had its answer.
+      expect(shuttingDownWorkers()).toBe(0);
+    } finally {
+      kept.socket.destroy();
+    }
   });
 
   test("a configuration nginx -t refuses fails the release, says why, and leaves current and the running nginx alone", async () => {

@@ -5,7 +5,8 @@ import { readStackConfigFile, stackFilePath } from "../../tools/stack-config-fil
 
 describe("the nginx version the rendered config needs", () => {
   test.each([
-    ["nginx:1.27.3-bookworm", "1.27.3", true],
+    ["nginx:1.27.4-bookworm", "1.27.4", true],
+    ["nginx:1.27.3-bookworm", "1.27.3", false],
     ["nginx:1.27.2", "1.27.2", false],
     ["nginx:1.27", "1.27", true],
     ["nginx:1.26-alpine", "1.26", false],

@@ -189,6 +189,8 @@ describe.each([
       `keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s`,
     ]);
     expect(directives(conf.http, "upstream")[0].args).toEqual(["orchestrator_replicas"]);
+    // Clients' kept connections outlive a reload until their next answer (or 2 s idle).
+    expect(lines(conf.http)).toContain("keepalive_min_timeout 2s");
     // Reuse needs HTTP/1.1 without `Connection: close` towards the replicas.
     expect(lines(conf.http)).toContain("proxy_http_version 1.1");
     expect(directives(conf.http, "proxy_set_header").find((d) => d.args[0] === "Connection")?.args).toEqual(["Connection", ""]);

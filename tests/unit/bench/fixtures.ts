@@ -75,7 +75,7 @@ export function results(knobs: Knobs = {}): BenchResults {
   const offBy = knobs.offBy ?? 0;
   return {
     plan: section(planResult(knobs.planAtThree ?? 1.5)),
-    proxy: section({ path: "/api/evolution/trials", ratePerSecond: 20, seconds: 12, connections: 1, runs: Array.from({ length: 5 }, () => proxyRun(knobs.nginxP95 ?? 5, 4.5)) }),
+    proxy: section({ path: "/api/evolution/trials", ratePerSecond: 20, seconds: 12, connections: 1, runs: Array.from({ length: 5 }, () => proxyRun(knobs.nginxP95 ?? 4.9, 4.5)) }),
     rateLimit: section({
       limitPerSecond: 1,
       burst: 5,
