@@ -232,7 +232,7 @@ export const nginxSchema = z.strictObject({
   /**
    * Idle connections to the replicas each nginx worker keeps open for reuse (upstream
    * `keepalive`); 0 opens a new connection per request. Keep it 0 for an orchestrator that
-   * runs several uvicorn workers without TCP_NODELAY (docs/architecture.md, "Upstream keep-alive").
+   * runs several uvicorn workers without TCP_NODELAY (docs/architecture.md, "Reaching the replicas").
    */
   upstreamKeepalive: intBetween(0, 1024).default(16),
   /** Client addresses or CIDR ranges (at most a /8 each) answered with 403. */
@@ -315,7 +315,7 @@ export const stackConfigShape = {
       if (version !== undefined && meetsNginxMinimum(version) === false) {
         ctx.addIssue({ code: "custom", message: `names nginx ${version}; the rendered configuration needs ${NGINX_MINIMUM_VERSION} or later (${NGINX_MINIMUM_VERSION_REASON})` });
       }
-    }).default("nginx:1.27-bookworm"),
+    }).default("nginx:1.28-bookworm"),
   }).prefault({}),
   orchestrator: orchestratorSchema,
   postgres: postgresSchema,
