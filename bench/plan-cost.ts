@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { postgresPidsFloor } from "../components/config-cross-checks";
 import { PROJECT_DIR } from "../tools/policy-run";
 import { linearFit, summarize, type Summary } from "./stats";
 
@@ -39,14 +40,18 @@ export interface PlanCostResult {
   readonly r2: number;
 }
 
-/** prod with `replicas` and a max_connections that still fits the connection budget. */
-function stackFileFor(replicas: number, dir: string): string {
+/** prod with `replicas`, a max_connections that still fits the connection budget and a PIDs limit for those connections. */
+export function stackFileFor(replicas: number, dir: string): string {
   const prod = yaml.load(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
   const config = prod.config;
   const orchestrator = config["dean:orchestrator"];
   const perReplica = Number(orchestrator.workers) * (Number(orchestrator.dbPoolSize) + Number(orchestrator.dbMaxOverflow));
   config["dean:orchestrator"] = { ...orchestrator, replicas };
-  config["dean:postgres"] = { ...config["dean:postgres"], maxConnections: Math.max(200, replicas * perReplica + 20) };
+  const postgres = config["dean:postgres"];
+  const maxConnections = Math.max(200, replicas * perReplica + 20);
+  const resources = (postgres.resources ?? {}) as Record<string, unknown>;
+  const pidsLimit = Math.max(Number(resources.pidsLimit ?? 0), postgresPidsFloor(maxConnections));
+  config["dean:postgres"] = { ...postgres, maxConnections, resources: { ...resources, pidsLimit } };
   const file = path.join(dir, `Pulumi.bench-replicas-${replicas}.yaml`);
   fs.writeFileSync(file, yaml.dump(prod));
   return file;

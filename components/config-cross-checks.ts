@@ -39,6 +39,11 @@ const PIDS_PER_UVICORN_WORKER = 48;
 const ORCHESTRATOR_PIDS_MARGIN = 16;
 const POSTGRES_PIDS_BESIDE_CONNECTIONS = 48;
 
+/** The smallest PIDs limit Postgres may have with `maxConnections` (a process per connection). */
+export function postgresPidsFloor(maxConnections: number): number {
+  return maxConnections + POSTGRES_PIDS_BESIDE_CONNECTIONS;
+}
+
 /** The smallest PIDs limit that cannot starve the service its settings describe, and why. */
 function pidsLimitFloor(service: "orchestrator" | "postgres", cfg: Sections): { readonly floor: number; readonly reason: string } | undefined {
   if (service === "orchestrator" && cfg.orchestrator) {
@@ -47,7 +52,7 @@ function pidsLimitFloor(service: "orchestrator" | "postgres", cfg: Sections): { 
   }
   if (service === "postgres" && cfg.postgres) {
     const { maxConnections } = cfg.postgres;
-    return { floor: maxConnections + POSTGRES_PIDS_BESIDE_CONNECTIONS, reason: `a process per connection (postgres.maxConnections ${maxConnections}) + ${POSTGRES_PIDS_BESIDE_CONNECTIONS} of Postgres' own` };
+    return { floor: postgresPidsFloor(maxConnections), reason: `a process per connection (postgres.maxConnections ${maxConnections}) + ${POSTGRES_PIDS_BESIDE_CONNECTIONS} of Postgres' own` };
   }
   return undefined;
 }
