@@ -68,7 +68,7 @@ export function assertLoopback(url: string): void {
   if (host !== "127.0.0.1") throw new Error(`benchmark traffic goes to 127.0.0.1 only (got ${host} in ${url})`);
 }
 
-function validate(options: LoadOptions): void {
+export function validateLoad(options: LoadOptions): void {
   assertLoopback(options.url);
   const problems: string[] = [];
   if (!(options.rate >= 1 && options.rate <= MAX_RATE)) problems.push(`rate must be 1..${MAX_RATE} r/s (got ${options.rate})`);
@@ -107,7 +107,7 @@ export function msToQuietPoint(elapsedMs: number): number {
 
 /** Runs one bounded load and resolves with every response it saw. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  validate(options);
+  validateLoad(options);
   const statuses: Record<number, number> = {};
   const latenciesMs: number[] = [];
   let errors = 0;

@@ -137,7 +137,7 @@ function phaseRows(label: string, phases: readonly AvailabilityPhase[], steadyP9
   return rows;
 }
 
-function sum(phases: readonly AvailabilityPhase[], key: "errors" | "unanswered"): number {
+function sum(phases: readonly AvailabilityPhase[], key: "errors"): number {
   return phases.reduce((total, phase) => total + phase[key], 0);
 }
 
@@ -174,14 +174,14 @@ function availabilitySection(results: BenchResults): string {
     "",
     stamp(availability),
     "",
-    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} connections, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, a connection error or timeout, or a request lost on a connection closed under it. Each run first measures the same load with no change (its p99 is the "steady p99"), then, each a real \`pulumi up\` unless said otherwise: scales 1 -> 3 replicas, restarts one of the three (\`docker restart\`, until healthy), upgrades the orchestrator to the next stand-in release (run n deploys \`1.0.n\`: pre-upgrade backup, migration, new replicas created and healthy before the old ones go), rotates the database credential (ALTER ROLE, new replicas), the Redis password (added to Redis' ACL beside the old one, new replicas, then the old one removed; Redis keeps running) and the JWT key (new replicas, then the logout; this load asks \`/health\`, since tokens of the old key are refused by design), all at 3 replicas, and scales 3 -> 1. The bench publishes replica 1 on a host port for the proxy comparison, which makes replica 1 delete-first; at 3 replicas the other two serve meanwhile.`,
+    `A steady ${result.ratePerSecond} r/s through nginx (rate limit lifted, ${result.connections} keep-alive connections of Node's HTTP client, requests spaced evenly, 10 s request timeout) from 3 s before each change until 5 s after it finished. Failed = a response other than 2xx or 429, or a connection error or timeout (a request on a connection the server reset counts). The client opens a new connection after an answer that says \`Connection: close\`, as RFC 9112 requires and browsers, curl and Node do; autocannon, used for sections 2 and 3, writes its next request on that connection anyway and loses it (bench/keepalive-load.ts), which made each nginx reload cost it one request per connection. Each run first measures the same load with no change (its p99 is the "steady p99"), then, each a real \`pulumi up\` unless said otherwise: scales 1 -> 3 replicas, restarts one of the three (\`docker restart\`, until healthy), upgrades the orchestrator to the next stand-in release (run n deploys \`1.0.n\`: pre-upgrade backup, migration, new replicas created and healthy before the old ones go), rotates the database credential (ALTER ROLE, new replicas), the Redis password (added to Redis' ACL beside the old one, new replicas, then the old one removed; Redis keeps running) and the JWT key (new replicas, then the logout; this load asks \`/health\`, since tokens of the old key are refused by design), all at 3 replicas, and scales 3 -> 1. The bench publishes replica 1 on a host port for the proxy comparison, which makes replica 1 delete-first; at 3 replicas the other two serve meanwhile.`,
     "",
-    "Then, at 1 replica, nginx's own config changes four times: maintenance on and off again (this load asks `/health`, the one route maintenance does not answer with 503 by design), and a deny rule for 192.0.2.1 (a documentation address no traffic here comes from) added and removed again. Each is a reload of the same nginx container: a checked config release (`nginx -t`), then SIGHUP; the container is not replaced, the listening sockets stay open and in-flight requests finish. Each run therefore starts with maintenance off and an empty deny list.",
+    "Then, at 1 replica, nginx's own config changes four times: maintenance on and off again (this load asks `/health`, the one route maintenance does not answer with 503 by design), and a deny rule for 192.0.2.1 (a documentation address no traffic here comes from) added and removed again. Each is a reload of the same nginx container: a checked config release (`nginx -t`), then SIGHUP; the container is not replaced, the listening sockets stay open, in-flight requests finish and the old workers answer the next request on each kept connection with `Connection: close` before they exit (`keepalive_min_timeout`). The replica changes reload nginx too: its upstream lists each replica by name, and replicas leave it before they stop. Each run therefore starts with maintenance off and an empty deny list.",
     "",
     table(["figure", "min", "median", "max"], rows),
     "",
-    `Status codes over every replica change: ${statuses(replica)}; connection errors: ${sum(replica, "errors")}; requests lost on a closed connection: ${sum(replica, "unanswered")}.` +
-      (edge.length === 0 ? "" : ` Over every nginx config change: ${statuses(edge)}; connection errors: ${sum(edge, "errors")}; requests lost on a closed connection: ${sum(edge, "unanswered")}.`),
+    `Status codes over every replica change: ${statuses(replica)}; connection errors and timeouts: ${sum(replica, "errors")}.` +
+      (edge.length === 0 ? "" : ` Over every nginx config change: ${statuses(edge)}; connection errors and timeouts: ${sum(edge, "errors")}.`),
     ...slowScaleDown(result),
   ].join("\n");
 }
@@ -208,19 +208,6 @@ function backupSection(results: BenchResults): string {
       row("job dump size (MiB)", runs.map((r) => r.jobBytes / MIB), 0),
     ]),
   ].join("\n");
-}
-
-/**
- * nginx config changes whose only failures are requests lost on a closed connection: the
- * keep-alive race of a reload, explained; undefined when there is none or anything else failed.
- */
-function keepAliveRace(edge: readonly AvailabilityPhase[]): string | undefined {
-  const failed = edge.reduce((total, phase) => total + phase.failed, 0);
-  const lost = sum(edge, "unanswered");
-  if (failed === 0 || lost !== failed || sum(edge, "errors") > 0) return undefined;
-  // `requests` counts the requests that ended; the lost ones come on top.
-  const requests = edge.reduce((total, phase) => total + phase.requests, 0) + lost;
-  return `**nginx reloads (${failed} of ${requests} requests).** Each was a request lost on a connection closed under it; no answer was an error and no connection was refused (the listening sockets stay open through a reload). On a reload nginx's old workers close their idle keep-alive connections, and a request the client sends on one at that very moment finds it closed: HTTP/1.1's keep-alive race, which nginx cannot avoid when it closes an idle connection. HTTP clients resend an idempotent request in that case, as the load generator did (on a new connection, where it was answered); this bench counts it as failed all the same. A client that does not retry sees a reset connection.`;
 }
 
 /** One paragraph per missed target: the figures behind it and the reason. */
@@ -257,8 +244,6 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
       return `${change}: ${phases.map((p) => p.failed).join(", ")} failed per run (${statusList(mergeStatuses(phases.map((p) => p.statuses)))})`;
     });
     paragraphs.push(`**Failures during changes.** ${byChange.join("; ")}.`);
-    const reloadRace = keepAliveRace(availability.runs.flatMap((run) => run.edgeChanges));
-    if (reloadRace) paragraphs.push(reloadRace);
     const redis = availability.runs.flatMap((run) => run.phases.filter((p) => p.phase === "rotate redis"));
     if (redis.some((p) => p.failed > 0)) {
       paragraphs.push("**Redis rotation.** The rotation keeps Redis running: the new password is added to its ACL beside the old one, the replicas are replaced with the new REDIS_URL, then the old replicas stop and the old password is removed, so every replica can authenticate throughout. Failures here mean that order broke or Redis went away: a replica that could not authenticate (a new one started before its password was in the ACL, or an old one still served after the old password was removed), or Redis itself restarting (a crash, or its container restarted), during which the API answers 503 (and a replica mid-restart 502). Redis' start time and ACL log (`ACL LOG`) for the run tell which.");

@@ -4,7 +4,8 @@ import { docker } from "../../tools/stack-driver/docker-client";
 import { e2eInstanceName } from "../../tools/stack-driver/stack-config";
 import { serviceContainers, waitForHealth } from "../../tools/stack-driver/containers";
 import { sleep } from "../../tools/stack-driver/wait";
-import { answered, failedRequests, runLoad } from "../load";
+import { runKeepAliveLoad } from "../keepalive-load";
+import { answered, failedRequests } from "../load";
 import type { AvailabilityPhase, AvailabilityPhaseName, AvailabilityResult, AvailabilityRun } from "../results";
 import type { ConfigOverrides } from "../../tools/stack-driver/stack-config";
 import { latencyFigures } from "../stats";
@@ -50,7 +51,7 @@ async function underLoad(stack: EngineStack, phase: AvailabilityPhaseName, chang
   const stopped = new Promise<void>((resolve) => {
     stopLoad = resolve;
   });
-  const load = runLoad({ url: target.url, serverName: NGINX_SERVER_NAME, rate: RATE, seconds: MAX_PHASE_SECONDS, connections: CONNECTIONS, headers: target.headers, until: stopped });
+  const load = runKeepAliveLoad({ url: target.url, serverName: NGINX_SERVER_NAME, rate: RATE, seconds: MAX_PHASE_SECONDS, connections: CONNECTIONS, headers: target.headers, until: stopped });
   await sleep(LEAD_MS);
   const started = Date.now();
   let operationSeconds = 0;
@@ -92,7 +93,7 @@ async function restartOneReplica(): Promise<void> {
 
 /** p99 (ms) of the same load with no change running. */
 async function steadyP99(stack: EngineStack): Promise<number> {
-  const result = await runLoad({ url: NGINX_TRIALS_URL, serverName: NGINX_SERVER_NAME, rate: RATE, seconds: STEADY_SECONDS, connections: CONNECTIONS, headers: authorization(stack) });
+  const result = await runKeepAliveLoad({ url: NGINX_TRIALS_URL, serverName: NGINX_SERVER_NAME, rate: RATE, seconds: STEADY_SECONDS, connections: CONNECTIONS, headers: authorization(stack) });
   if (failedRequests(result) > 0) throw new Error(`the steady load before the changes failed ${failedRequests(result)} requests: the stack is not healthy`);
   return latencyFigures(result.latenciesMs).p99;
 }

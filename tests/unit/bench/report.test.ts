@@ -150,23 +150,6 @@ describe("the benchmark report", () => {
     expect(report).toContain("Over every nginx config change: 200: 8000, 502: 2;");
   });
 
-  test("nginx changes whose only failures are requests lost on a closed connection are explained as the keep-alive race", () => {
-    const lostOnReload = (measured: ReturnType<typeof results>, lost: number, errors = 0): ReturnType<typeof results> => {
-      const availability = measured.availability;
-      if (!availability) throw new Error("the fixture has an availability section");
-      const runs = availability.result.runs.map((run, i) => ({
-        ...run,
-        edgeChanges: run.edgeChanges.map((p) => (i === 0 && p.phase === "block an address" ? { ...p, failed: lost + errors, unanswered: lost, errors } : p)),
-      }));
-      return { ...measured, availability: { ...availability, result: { ...availability.result, runs } } };
-    };
-    const report = renderReport(lostOnReload(results(), 2), AT);
-    expect(report).toContain("**nginx reloads (2 of 8002 requests).** Each was a request lost on a connection closed under it");
-    // A connection error is something else: no such explanation then.
-    expect(renderReport(lostOnReload(results(), 2, 1), AT)).not.toContain("**nginx reloads");
-    expect(renderReport(results(), AT)).not.toContain("**nginx reloads");
-  });
-
   test("a missed slowest-answer target is explained by nginx waiting on a removed replica", () => {
     const report = renderReport(results({ slow: { phase: "upgrade", ms: 2004, runs: 5 } }), AT);
     expect(report).toMatch(/\| no answer slower than 2x the steady p99 [^|]*\| [^|]*upgrade x167\.00[^|]*\| \*\*MISSED\*\* \|/);
