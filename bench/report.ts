@@ -252,7 +252,11 @@ function missedExplanations(results: BenchResults, checks: readonly TargetCheck[
   if (availability && missed.has("slowestVsSteady")) {
     const over = slowestRatios(availability.runs).filter(({ ratio }) => ratio > 2);
     const { dnsCacheSeconds, connectTimeoutSeconds } = availability.nginx;
-    paragraphs.push(`**Slowest answer against the steady p99.** Median over runs of slowest answer / steady p99: ${over.map(({ change, ratio }) => `${change} x${ratio.toFixed(2)}`).join(", ")} (at most x2). Each of these changes removes replicas, which leave nginx's upstream by a reload before they stop; a slowest answer near \`proxy_connect_timeout ${connectTimeoutSeconds}s\` means a request still went to an address that no longer answered (the resolver keeps addresses ${dnsCacheSeconds} s), one well below it a slow replica or the machine.`);
+    const slowestMs = Math.max(...availability.runs.flatMap((run) => changesOf(run).map((phase) => phase.maxLatencyMs)));
+    const cause = slowestMs >= 0.5 * connectTimeoutSeconds * 1000
+      ? `a slowest answer near \`proxy_connect_timeout ${connectTimeoutSeconds}s\` means a request still went to an address that no longer answered (the resolver keeps addresses ${dnsCacheSeconds} s).`
+      : `no answer came near \`proxy_connect_timeout ${connectTimeoutSeconds}s\` (the slowest of all took ${slowestMs.toFixed(0)} ms), so no request waited on a replica that went away: these are answers slowed while the update does its own work (new containers starting, the migration and the backup, the Pulumi engine) on the same cores as the stack and the load.`;
+    paragraphs.push(`**Slowest answer against the steady p99.** Median over runs of slowest answer / steady p99: ${over.map(({ change, ratio }) => `${change} x${ratio.toFixed(2)}`).join(", ")} (at most x2). Each of these changes removes replicas, which leave nginx's upstream by a reload before they stop; ${cause}`);
   }
   return paragraphs;
 }

@@ -156,6 +156,9 @@ describe("the benchmark report", () => {
     expect(report).toContain("**Slowest answer against the steady p99.** Median over runs of slowest answer / steady p99: upgrade x167.00 (at most x2).");
     expect(report).toContain("which leave nginx's upstream by a reload before they stop; a slowest answer near `proxy_connect_timeout 2s` means a request still went to an address that no longer answered");
     expect(renderReport(results(), AT)).not.toContain("**Slowest answer against the steady p99.**");
+    // Slow, yet far from the connect timeout: the machine, not a removed replica.
+    const busy = renderReport(results({ slow: { phase: "upgrade", ms: 60, runs: 5 } }), AT);
+    expect(busy).toContain("no answer came near `proxy_connect_timeout 2s` (the slowest of all took 60 ms), so no request waited on a replica that went away");
   });
 
   test("explains answers that waited out nginx's connect timeout after a scale-down", () => {
