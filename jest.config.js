@@ -22,6 +22,7 @@ module.exports = {
     tier("integration"),
     tier("e2e"),
     tier("engine"),
+    tier("swarm"),
     // Not a test tier: benchmarks 2-5 (bench/stack.bench.ts), which `npm run bench` runs through
     // jest (the TypeScript transform and timeouts of the tiers). The project exists only when
     // bench/main.ts starts jest (it sets DEAN_BENCH_STACK_OUT), so a bare `npx jest` never starts

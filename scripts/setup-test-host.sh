@@ -17,6 +17,8 @@
 #                                              rendered config needs 1.27.4 or later
 #        dean-local/orchestrator:1.0.0, 1.0.1  images/orchestrator (DEAN_VERSION build arg), and
 #        1.0.2 to 1.0.5 (no new migration) that the availability benchmark upgrades to
+#        dean-local/swarm-node:1               images/swarm-node: Debian's docker.io, a node of the
+#                                              swarm tier's Docker-in-Docker swarm
 #     and copies that image's nginx (binary, its shared libraries and their loader) to
 #     $DEAN_TEST_NGINX_DIR, where the integration tier runs it on the host: the very nginx of
 #     the image, without Debian 12's nginx 1.22, which cannot load the rendered config.
@@ -422,6 +424,8 @@ build_images() {
 	for patch in 2 3 4 5; do
 		build_image "dean-local/orchestrator:1.0.$patch" orchestrator "DEAN_VERSION=1.0.$patch"
 	done
+	# Only the swarm test tier runs it.
+	[ -n "$DEPLOY_ONLY" ] || build_image dean-local/swarm-node:1 swarm-node
 	if [ "$REBUILT" = 1 ]; then
 		# Images replaced by a rebuild are left untagged; only ours carry the hash label.
 		docker image prune --force --filter "label=$HASH_LABEL" > /dev/null

@@ -32,6 +32,7 @@ step "offline policy check: prod" npm run --silent policy -- --stack prod
 step "integration" jest_tier integration --selectProjects integration --runInBand
 step "e2e" jest_tier e2e --selectProjects e2e --runInBand
 step "engine (real pulumi up)" jest_tier engine --selectProjects engine --runInBand
+step "swarm (3 Docker-in-Docker nodes)" jest_tier swarm --selectProjects swarm --runInBand
 
 echo "==> timings"
 printf '%s\n' "${timings[@]}"

@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import type Dockerode from "dockerode";
 import { docker } from "./docker-client";
 import { sleep } from "./wait";
 
@@ -15,11 +16,14 @@ export interface ExecOptions {
   readonly env?: readonly string[];
   readonly user?: string;
   readonly timeoutMs?: number;
+  /** The engine the container runs on (a swarm node's); the local one by default. */
+  readonly engine?: Dockerode;
 }
 
 export async function execIn(container: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const exec = await docker().getContainer(container).exec({
+  const engine = options.engine ?? docker();
+  const exec = await engine.getContainer(container).exec({
     Cmd: [...command],
     Env: options.env ? [...options.env] : undefined,
     User: options.user,
@@ -33,7 +37,7 @@ export async function execIn(container: string, command: readonly string[], opti
   const err = new PassThrough();
   out.on("data", (chunk: Buffer) => stdout.push(chunk));
   err.on("data", (chunk: Buffer) => stderr.push(chunk));
-  docker().modem.demuxStream(stream, out, err);
+  engine.modem.demuxStream(stream, out, err);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.destroy();
